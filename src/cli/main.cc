@@ -1,0 +1,3 @@
+#include <iostream>
+#include "lmm/version.h"
+int main() { std::cout << lmm::VersionReport(); }
