@@ -1,3 +1,60 @@
+// lmmgpu: thin main over the library. Exit codes: 0 success, 2 usage or data error,
+// 3 numerical failure, 1 internal error.
+#include <CLI/CLI.hpp>
+#include <exception>
 #include <iostream>
+#include <vector>
+
+#include "cli/commands.h"
+#include "lmm/error.h"
 #include "lmm/version.h"
-int main() { std::cout << lmm::VersionReport(); }
+
+namespace {
+
+constexpr const char* kFooter =
+    "Exit codes: 0 success; 2 usage or data error (message names the file:line:column or the\n"
+    "formula position); 3 numerical failure; 1 internal error.";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app("lmmgpu: linear mixed models (lme4 formulas) fitted by REML or ML on CPU or GPU",
+               "lmmgpu");
+  app.footer(kFooter);
+  app.require_subcommand(0, 1);
+  bool version = false;
+  app.add_flag("--version", version, "print version, build type, CUDA support and devices seen");
+  std::vector<lmm::cli::Runner> runners = {lmm::cli::AddFitCommand(app),
+                                           lmm::cli::AddDescribeCommand(app)};
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;
+  }
+  try {
+    if (version) {
+      std::cout << lmm::VersionReport();
+      return 0;
+    }
+    for (const auto& run : runners) {
+      const int code = run();
+      if (code >= 0) return code;
+    }
+    std::cout << app.help();
+    return 2;
+  } catch (const lmm::Error& e) {
+    std::cerr << "lmmgpu: " << e.what() << "\n";
+    return e.exit_code();
+  } catch (const std::bad_alloc&) {
+    std::cerr << "lmmgpu: out of memory\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "lmmgpu: internal error: " << e.what() << "\n";
+    return 1;
+  }
+}
