@@ -25,7 +25,8 @@ int main(int argc, char** argv) {
   bool version = false;
   app.add_flag("--version", version, "print version, build type, CUDA support and devices seen");
   std::vector<lmm::cli::Runner> runners = {lmm::cli::AddFitCommand(app),
-                                           lmm::cli::AddDescribeCommand(app)};
+                                           lmm::cli::AddDescribeCommand(app),
+                                           lmm::cli::AddSimulateCommand(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,8 +1,8 @@
 #include "io/atomic_file.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -14,42 +14,58 @@
 
 namespace lmm::io {
 
-void WriteFileAtomically(const std::string& path, std::string_view contents) {
-  const std::filesystem::path target(path);
+AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
+  const std::filesystem::path target(path_);
   const std::filesystem::path dir =
       target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
   std::string name = target.filename().string();
   name.insert(0, 1, '.');
   name.append(".tmp.XXXXXX");
-  std::string tmp = (dir / name).string();
-  const int fd = mkstemp(tmp.data());
-  if (fd < 0)
-    throw DataError(fmt::format("{}: cannot write: {}", path, std::strerror(errno)));
-  const char* p = contents.data();
-  size_t left = contents.size();
+  tmp_ = (dir / name).string();
+  fd_ = mkstemp(tmp_.data());
+  if (fd_ < 0) {
+    tmp_.clear();
+    Fail(errno);
+  }
+}
+
+AtomicFile::~AtomicFile() {
+  if (fd_ >= 0) ::close(fd_);
+  if (!tmp_.empty()) ::unlink(tmp_.c_str());
+}
+
+void AtomicFile::Fail(int err) {
+  throw DataError(fmt::format("{}: cannot write: {}", path_, std::strerror(err)));
+}
+
+void AtomicFile::Append(std::string_view bytes) {
+  const char* p = bytes.data();
+  size_t left = bytes.size();
   while (left > 0) {
-    const ssize_t n = ::write(fd, p, left);
+    const ssize_t n = ::write(fd_, p, left);
     if (n < 0) {
       if (errno == EINTR) continue;
-      const int err = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      throw DataError(fmt::format("{}: cannot write: {}", path, std::strerror(err)));
+      Fail(errno);
     }
     p += n;
     left -= static_cast<size_t>(n);
   }
-  fchmod(fd, 0644);
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    throw DataError(fmt::format("{}: cannot write: {}", path, std::strerror(err)));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    throw DataError(fmt::format("{}: cannot write: {}", path, std::strerror(err)));
-  }
+}
+
+void AtomicFile::Commit() {
+  ::fchmod(fd_, 0644);
+  if (::fsync(fd_) != 0) Fail(errno);
+  const int fd = fd_;
+  fd_ = -1;
+  if (::close(fd) != 0) Fail(errno);
+  if (std::rename(tmp_.c_str(), path_.c_str()) != 0) Fail(errno);
+  tmp_.clear();
+}
+
+void WriteFileAtomically(const std::string& path, std::string_view contents) {
+  AtomicFile file(path);
+  file.Append(contents);
+  file.Commit();
 }
 
 }  // namespace lmm::io

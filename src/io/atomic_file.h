@@ -7,8 +7,28 @@
 
 namespace lmm::io {
 
-// Replaces `path` with `contents` atomically. Throws lmm::Error(kData) naming the path and the
-// system's reason when the directory is not writable or the disk is full; the old file is kept.
+// A file being written. Append() writes to a temporary file beside `path`; Commit() flushes it and
+// renames it over `path`. Destroyed without Commit() (an error on the way), it removes the
+// temporary file and leaves `path` as it was. Errors throw lmm::Error(kData) naming the path.
+class AtomicFile {
+ public:
+  explicit AtomicFile(std::string path);
+  ~AtomicFile();
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+
+  void Append(std::string_view bytes);
+  void Commit();
+
+ private:
+  [[noreturn]] void Fail(int err);
+
+  std::string path_;
+  std::string tmp_;
+  int fd_ = -1;
+};
+
+// Replaces `path` with `contents` atomically (AtomicFile in one call).
 void WriteFileAtomically(const std::string& path, std::string_view contents);
 
 }  // namespace lmm::io
