@@ -1,0 +1,204 @@
+#include "likelihood/cpu/cpu_evaluator.h"
+
+#include <algorithm>
+#include <cmath>
+#include <thread>
+
+#include "likelihood/cpu/dense_cholesky.h"
+#include "likelihood/cpu/small_dense.h"
+#include "lmm/error.h"
+
+namespace lmm {
+namespace {
+
+// Chunks of levels are the unit of the parallel loop and of the fixed-order reduction: their
+// number depends only on the data, never on the thread count.
+constexpr int64_t kMinChunkLevels = 64;
+constexpr int64_t kMaxChunks = 256;
+
+int ResolveThreads(int threads) {
+  if (threads > 0) return threads;
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+}  // namespace
+
+CpuEvaluator::CpuEvaluator(const ModelFrame& frame, const EvaluatorOptions& options)
+    : Evaluator(frame),
+      cp_(cpu::BuildCrossProducts(frame, layout_)),
+      pool_(ResolveThreads(options.threads)) {
+  const int q0 = cp_.q0;
+  if (q0 > cpu::kMaxSmallQ)
+    throw Error(ErrorKind::kUsage, "evaluator: the term for " + frame.random[cp_.term0].group +
+                                       " has more than 32 columns");
+  chunk_size_ = std::max(kMinChunkLevels, (cp_.l0 + kMaxChunks - 1) / kMaxChunks);
+  num_chunks_ = (cp_.l0 + chunk_size_ - 1) / chunk_size_;
+  lambda0_.assign(q0 * q0, 0.0);
+  for (const cpu::RestBlock& rb : cp_.rest) {
+    lambda_r_.emplace_back(rb.q * rb.q, 0.0);
+    rest_scalar_ = rest_scalar_ && rb.q == 1;
+  }
+  lfac_.assign(cp_.d.size(), 0.0);
+  panels_.assign(cp_.panel.size(), 0.0);
+  chunk_logdet_.assign(num_chunks_, 0.0);
+  chunk_failed_.assign(num_chunks_, -1);
+  chunk_xy_.assign(num_chunks_ * (p_ + 1) * cp_.m, 0.0);
+  s_ = Eigen::MatrixXd::Zero(cp_.m, cp_.m);
+  scale_ = Eigen::VectorXd::Ones(cp_.m);
+}
+
+void CpuEvaluator::FillLambdas(std::span<const double> theta) {
+  layout_.term(cp_.term0).FillLambda(layout_.TermTheta(theta, cp_.term0), lambda0_.data());
+  for (size_t b = 0; b < cp_.rest.size(); ++b) {
+    const cpu::RestBlock& rb = cp_.rest[b];
+    layout_.term(rb.term).FillLambda(layout_.TermTheta(theta, rb.term), lambda_r_[b].data());
+    if (rest_scalar_) scale_.segment(rb.offset, rb.levels).setConstant(lambda_r_[b][0]);
+  }
+}
+
+// Step 1 for the levels of one chunk.
+void CpuEvaluator::EliminateChunk(int64_t chunk) {
+  const int q0 = cp_.q0;
+  const int64_t m = cp_.m;
+  const int w = p_ + 1;
+  double* xy = chunk_xy_.data() + chunk * w * m;
+  std::fill(xy, xy + w * m, 0.0);
+  double logdet = 0;
+  chunk_failed_[chunk] = -1;
+  double work[cpu::kMaxSmallQ * cpu::kMaxSmallQ];
+  const int64_t end = std::min(cp_.l0, (chunk + 1) * chunk_size_);
+  for (int64_t c = chunk * chunk_size_; c < end; ++c) {
+    double* l = lfac_.data() + c * q0 * q0;
+    cpu::CongruenceLower(lambda0_.data(), cp_.d.data() + c * q0 * q0, q0, work, l);
+    for (int i = 0; i < q0; ++i) l[i + i * q0] += 1.0;
+    if (!cpu::CholeskyLower(l, q0)) {
+      if (chunk_failed_[chunk] < 0) chunk_failed_[chunk] = c;
+      continue;
+    }
+    for (int i = 0; i < q0; ++i) logdet += 2.0 * std::log(l[i + i * q0]);
+    const int64_t mc = cp_.panel_rows(c);
+    double* pc = panels_.data() + cp_.panel_off[c];
+    cpu::MultiplyLowerRight(cp_.panel.data() + cp_.panel_off[c], mc, lambda0_.data(), q0, pc);
+    int64_t row = 0;
+    for (int64_t k = cp_.tile_off[c]; k < cp_.tile_off[c + 1]; ++k) {
+      const int qb = cp_.rest[cp_.tiles[k].block].q;
+      cpu::MultiplyLowerTransposeLeft(lambda_r_[cp_.tiles[k].block].data(), qb, pc + row, mc, q0);
+      row += qb;
+    }
+    cpu::SolveLowerTransposeRight(l, q0, pc, mc);
+    // [X y] rows of P_c P_c' (lower triangle) into this chunk's partial sum.
+    const int32_t* idx = cp_.row_index.data() + cp_.row_off[c];
+    for (int r = 0; r < w; ++r) {
+      const int64_t i = mc - w + r;
+      double* out = xy + r * m;
+      for (int64_t j = 0; j <= i; ++j) {
+        double s = 0;
+        for (int k = 0; k < q0; ++k) s += pc[i + k * mc] * pc[j + k * mc];
+        out[idx[j]] += s;
+      }
+    }
+  }
+  chunk_logdet_[chunk] = logdet;
+}
+
+// Step 2: S = Lambda_r' A Lambda_r + I - sum_c E_c P_c P_c' E_c' (lower triangle).
+void CpuEvaluator::FormSchurComplement() {
+  const int64_t m = cp_.m;
+  const int64_t mt = cp_.mt;
+  const int q0 = cp_.q0;
+  const int w = p_ + 1;
+  if (rest_scalar_) {
+    for (int64_t j = 0; j < m; ++j)
+      for (int64_t i = j; i < m; ++i) s_(i, j) = scale_(i) * cp_.a(i, j) * scale_(j);
+  } else {
+    s_ = cp_.a;
+    for (size_t b = 0; b < cp_.rest.size(); ++b) {
+      const cpu::RestBlock& rb = cp_.rest[b];
+      for (int64_t l = 0; l < rb.levels; ++l) {
+        const int64_t base = rb.offset + l * rb.q;
+        cpu::MultiplyLowerRight(s_.data() + base * m, m, lambda_r_[b].data(), rb.q,
+                                s_.data() + base * m);
+      }
+    }
+    for (size_t b = 0; b < cp_.rest.size(); ++b) {
+      const cpu::RestBlock& rb = cp_.rest[b];
+      for (int64_t l = 0; l < rb.levels; ++l)
+        cpu::MultiplyLowerTransposeLeft(lambda_r_[b].data(), rb.q, s_.data() + rb.offset + l * rb.q,
+                                        m, m);
+    }
+  }
+  for (int64_t i = 0; i < mt; ++i) s_(i, i) += 1.0;
+  // Term rows: serial, levels in order.
+  if (mt > 0) {
+    for (int64_t c = 0; c < cp_.l0; ++c) {
+      const int64_t mc = cp_.panel_rows(c);
+      const double* pc = panels_.data() + cp_.panel_off[c];
+      const int32_t* idx = cp_.row_index.data() + cp_.row_off[c];
+      for (int64_t i = 0; i < mc - w; ++i)
+        for (int64_t j = 0; j <= i; ++j) {
+          double s = 0;
+          for (int k = 0; k < q0; ++k) s += pc[i + k * mc] * pc[j + k * mc];
+          s_(idx[i], idx[j]) -= s;
+        }
+    }
+  }
+  // [X y] rows: chunk partial sums in chunk order.
+  for (int64_t ch = 0; ch < num_chunks_; ++ch) {
+    const double* xy = chunk_xy_.data() + ch * w * m;
+    for (int r = 0; r < w; ++r)
+      for (int64_t j = 0; j <= mt + r; ++j) s_(mt + r, j) -= xy[r * m + j];
+  }
+}
+
+Status CpuEvaluator::Update(std::span<const double> theta) {
+  if (static_cast<int>(theta.size()) != layout_.size())
+    return Status::Error(Status::Code::kInvalidArgument, "evaluator: theta has the wrong length");
+  FillLambdas(theta);
+  pool_.ParallelFor(num_chunks_, [this](int64_t chunk) { EliminateChunk(chunk); });
+  double logdet = 0;
+  for (int64_t ch = 0; ch < num_chunks_; ++ch) {
+    if (chunk_failed_[ch] >= 0)
+      return Status::Error(Status::Code::kNotPositiveDefinite,
+                           "evaluator: level block of the first term is not positive definite",
+                           chunk_failed_[ch]);
+    logdet += chunk_logdet_[ch];
+  }
+  FormSchurComplement();
+  const int64_t failed = cpu::DenseCholeskyLower(s_, pool_);
+  if (failed >= 0)
+    return Status::Error(Status::Code::kNotPositiveDefinite,
+                         "evaluator: dense block of the factor is not positive definite", failed);
+  const int64_t mt = cp_.mt;
+  for (int64_t i = 0; i < mt; ++i) logdet += 2.0 * std::log(s_(i, i));
+  double logdet_rx = 0;
+  for (int i = 0; i < p_; ++i) logdet_rx += 2.0 * std::log(s_(mt + i, mt + i));
+  const double r = s_(cp_.m - 1, cp_.m - 1);
+  logdet_l_ = logdet;
+  logdet_rx_ = logdet_rx;
+  pwrss_ = r * r;
+
+  // beta_c solves R_X beta_c = r_Xy with R_X = L_S(X, X)'; map back from the centered basis
+  // X_c = X M, M = I - e_0 s' / v: beta = M beta_c (+ y shift / v on the intercept) and
+  // R_X = R_Xc M^{-1} = R_Xc (I + e_0 s' / v), which changes row 0 only.
+  for (int i = p_ - 1; i >= 0; --i) {
+    double v = s_(cp_.m - 1, mt + i);
+    for (int k = i + 1; k < p_; ++k) v -= s_(mt + k, mt + i) * beta_(k);
+    beta_(i) = v / s_(mt + i, mt + i);
+  }
+  for (int i = 0; i < p_; ++i)
+    for (int j = 0; j < p_; ++j) rx_(i, j) = j >= i ? s_(mt + j, mt + i) : 0.0;
+  const cpu::CenteringInfo& cen = cp_.centering;
+  if (cen.centered) {
+    beta_(0) += (cen.y_shift - cen.x_shift.dot(beta_)) / cen.intercept;
+    for (int j = 1; j < p_; ++j) rx_(0, j) += rx_(0, 0) * cen.x_shift(j) / cen.intercept;
+  }
+  return Status::Ok();
+}
+
+Eigen::MatrixXd CpuEvaluator::LevelFactor(int64_t c) const {
+  const int q0 = cp_.q0;
+  Eigen::MatrixXd l = Eigen::Map<const Eigen::MatrixXd>(lfac_.data() + c * q0 * q0, q0, q0);
+  return l.triangularView<Eigen::Lower>();
+}
+
+}  // namespace lmm

@@ -1,0 +1,67 @@
+// CPU backend of the profiled likelihood: MixedModels.jl's blocked Cholesky specialized to "block 0
+// sparse, the rest dense" (see cross_products.h for the storage).
+//
+// Update(theta), with Lambda_0 the first term's template and Lambda_r the block-diagonal factor of
+// the rest (identity on the [X y] rows):
+//  1. per level c of term 0 (parallel, fixed chunks of levels):
+//       L_c   = chol(Lambda_0' D_c Lambda_0 + I)                      (q0 x q0)
+//       P_c   = Lambda_r' C_c Lambda_0 L_c^{-T}                       (m_c x q0)
+//  2. S = Lambda_r' A Lambda_r + diag(I_mt, 0) - sum_c E_c P_c P_c' E_c'   (E_c scatters rows)
+//     The [X y] rows of the sum are reduced from per-chunk partial sums in chunk order, so the
+//     result does not depend on the number of threads; the term rows are summed serially.
+//  3. dense Cholesky S = L_S L_S'.
+// Then log|L|^2 = 2 sum_c log|L_c| + 2 sum_{i<mt} log L_S(i,i), R_X' = L_S's X block,
+// r = L_S(m-1, m-1) [Bates, Alday & Kokandakar 2025, sec. 3; DESIGN.md sec. 3].
+// Cost per evaluation: O(l0 (q0^3 + m_c q0^2 + m_c^2 q0) + m^3 / 3), independent of n.
+#pragma once
+
+#include <Eigen/Dense>
+#include <memory>
+#include <vector>
+
+#include "likelihood/cpu/cross_products.h"
+#include "likelihood/cpu/thread_pool.h"
+#include "likelihood/evaluator.h"
+
+namespace lmm {
+
+class CpuEvaluator final : public Evaluator {
+ public:
+  CpuEvaluator(const ModelFrame& frame, const EvaluatorOptions& options);
+
+  Status Update(std::span<const double> theta) override;
+  Eigen::MatrixXd ConditionalModes(int t) const override;
+  Eigen::MatrixXd ConditionalVariances(int t, double sigma2) const override;
+
+  // The factor of the last successful Update, for tests: L_c of level c (q0 x q0) and L_S.
+  Eigen::MatrixXd LevelFactor(int64_t c) const;
+  const Eigen::MatrixXd& RestFactor() const { return s_; }
+  const cpu::CrossProducts& cross_products() const { return cp_; }
+  int threads() const { return pool_.size(); }
+
+ private:
+  void FillLambdas(std::span<const double> theta);
+  void EliminateChunk(int64_t chunk);
+  void FormSchurComplement();
+  Eigen::VectorXd CenteredBeta() const;
+  // u of all random effects: u0 (l0 x q0, level-major) and ur (mt).
+  void SolveModes(Eigen::VectorXd& u0, Eigen::VectorXd& ur) const;
+
+  cpu::CrossProducts cp_;
+  cpu::ThreadPool pool_;
+  int64_t chunk_size_ = 1;
+  int64_t num_chunks_ = 0;
+  // Per-Update workspace (allocated once).
+  std::vector<double> lambda0_;                 // q0 x q0
+  std::vector<std::vector<double>> lambda_r_;  // per rest block q_b x q_b
+  std::vector<double> lfac_;                    // l0 x q0 x q0: L_c
+  std::vector<double> panels_;                  // panels P_c, layout of cp_.panel
+  std::vector<double> chunk_logdet_;            // per chunk: 2 sum log diag L_c
+  std::vector<int64_t> chunk_failed_;           // per chunk: first failing level or -1
+  std::vector<double> chunk_xy_;                // per chunk: (p+1) x m partial of sum P P'
+  Eigen::MatrixXd s_;                           // m x m: S, then its Cholesky factor (lower)
+  Eigen::VectorXd scale_;                       // m: Lambda_r's diagonal when every q_b == 1
+  bool rest_scalar_ = true;
+};
+
+}  // namespace lmm

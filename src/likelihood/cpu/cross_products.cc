@@ -1,0 +1,175 @@
+#include "likelihood/cpu/cross_products.h"
+
+#include <algorithm>
+#include <string>
+
+#include "lmm/error.h"
+
+namespace lmm::cpu {
+namespace {
+
+void CheckFrame(const ModelFrame& frame) {
+  const int64_t n = frame.n();
+  if (frame.x.rows() != n) throw Error(ErrorKind::kInternal, "evaluator: X and y differ in rows");
+  if (n <= frame.p()) throw DataError("evaluator: fewer observations than fixed effects");
+  for (const RandomEffectTerm& t : frame.random) {
+    if (static_cast<int64_t>(t.level.size()) != n || t.z.rows() != n || t.z.cols() != t.q())
+      throw Error(ErrorKind::kInternal, "evaluator: random-effect term " + t.group +
+                                            " does not match the number of observations");
+    for (int32_t l : t.level)
+      if (l < 0 || l >= t.levels)
+        throw Error(ErrorKind::kInternal, "evaluator: level index out of range in term " + t.group);
+  }
+}
+
+CenteringInfo MakeCentering(const ModelFrame& frame) {
+  CenteringInfo c;
+  const int64_t n = frame.n();
+  const int p = frame.p();
+  c.x_shift = Eigen::VectorXd::Zero(p);
+  if (p == 0 || frame.x(0, 0) == 0.0) return c;
+  for (int64_t i = 1; i < n; ++i)
+    if (frame.x(i, 0) != frame.x(0, 0)) return c;
+  c.centered = true;
+  c.intercept = frame.x(0, 0);
+  for (int j = 1; j < p; ++j) {
+    long double s = 0;
+    for (int64_t i = 0; i < n; ++i) s += frame.x(i, j);
+    c.x_shift(j) = static_cast<double>(s / n);
+  }
+  long double s = 0;
+  for (int64_t i = 0; i < n; ++i) s += frame.y(i);
+  c.y_shift = static_cast<double>(s / n);
+  return c;
+}
+
+}  // namespace
+
+CrossProducts BuildCrossProducts(const ModelFrame& frame, const ThetaLayout& layout) {
+  CheckFrame(frame);
+  CrossProducts cp;
+  cp.n = frame.n();
+  cp.p = frame.p();
+  const int64_t n = cp.n;
+  const int p = cp.p;
+  const std::vector<int>& order = layout.order();
+  cp.term0 = order[0];
+  const RandomEffectTerm& t0 = frame.random[cp.term0];
+  cp.q0 = t0.q();
+  cp.l0 = t0.levels;
+  const int q0 = cp.q0;
+  for (size_t b = 1; b < order.size(); ++b) {
+    const RandomEffectTerm& t = frame.random[order[b]];
+    cp.rest.push_back({order[b], t.q(), t.levels, cp.mt});
+    cp.mt += t.levels * t.q();
+  }
+  cp.m = cp.mt + p + 1;
+  if (cp.m > kMaxDenseRest)
+    throw Error(ErrorKind::kNumerical,
+                "evaluator: the terms after " + t0.group + " have " + std::to_string(cp.mt) +
+                    " random effects in all; the CPU evaluator stores them densely and accepts at "
+                    "most " + std::to_string(kMaxDenseRest - p - 1));
+  cp.centering = MakeCentering(frame);
+  const CenteringInfo& cen = cp.centering;
+  auto xy = [&](int64_t i, int j) {
+    return j < p ? frame.x(i, j) - cen.x_shift(j) : frame.y(i) - cen.y_shift;
+  };
+
+  // Rows grouped by level of block 0 (counting sort keeps the row order within a level).
+  std::vector<int64_t> first(cp.l0 + 1, 0), rows(n);
+  for (int32_t l : t0.level) ++first[l + 1];
+  for (int64_t c = 0; c < cp.l0; ++c) first[c + 1] += first[c];
+  {
+    std::vector<int64_t> next(first.begin(), first.end() - 1);
+    for (int64_t i = 0; i < n; ++i) rows[next[t0.level[i]]++] = i;
+  }
+
+  cp.d.assign(cp.l0 * q0 * q0, 0.0);
+  cp.tile_off.assign(1, 0);
+  cp.panel_off.assign(1, 0);
+  cp.row_off.assign(1, 0);
+  std::vector<Tile> level_tiles;
+  std::vector<int32_t> tile_row;  // first panel row of each of the level's tiles
+  for (int64_t c = 0; c < cp.l0; ++c) {
+    level_tiles.clear();
+    for (int64_t k = first[c]; k < first[c + 1]; ++k)
+      for (size_t b = 0; b < cp.rest.size(); ++b) {
+        const RestBlock& rb = cp.rest[b];
+        const int32_t base = static_cast<int32_t>(
+            rb.offset + frame.random[rb.term].level[rows[k]] * static_cast<int64_t>(rb.q));
+        level_tiles.push_back({static_cast<int32_t>(b), base});
+      }
+    std::sort(level_tiles.begin(), level_tiles.end(),
+              [](const Tile& a, const Tile& b) { return a.base < b.base; });
+    level_tiles.erase(std::unique(level_tiles.begin(), level_tiles.end(),
+                                  [](const Tile& a, const Tile& b) { return a.base == b.base; }),
+                      level_tiles.end());
+    tile_row.clear();
+    int32_t mc = 0;
+    for (const Tile& tile : level_tiles) {
+      tile_row.push_back(mc);
+      for (int i = 0; i < cp.rest[tile.block].q; ++i) cp.row_index.push_back(tile.base + i);
+      mc += cp.rest[tile.block].q;
+    }
+    for (int j = 0; j <= p; ++j) cp.row_index.push_back(static_cast<int32_t>(cp.mt + j));
+    mc += p + 1;
+    cp.tiles.insert(cp.tiles.end(), level_tiles.begin(), level_tiles.end());
+    cp.tile_off.push_back(static_cast<int64_t>(cp.tiles.size()));
+    cp.row_off.push_back(static_cast<int64_t>(cp.row_index.size()));
+    const int64_t off = cp.panel_off.back();
+    cp.panel.resize(off + static_cast<int64_t>(mc) * q0, 0.0);
+    cp.panel_off.push_back(static_cast<int64_t>(cp.panel.size()));
+    double* panel = cp.panel.data() + off;
+    double* d = cp.d.data() + c * q0 * q0;
+    for (int64_t k = first[c]; k < first[c + 1]; ++k) {
+      const int64_t i = rows[k];
+      for (int a = 0; a < q0; ++a) {
+        const double za = t0.z(i, a);
+        for (int b = 0; b < q0; ++b) d[b + a * q0] += t0.z(i, b) * za;
+        double* col = panel + static_cast<int64_t>(a) * mc;
+        for (size_t b = 0; b < cp.rest.size(); ++b) {
+          const RestBlock& rb = cp.rest[b];
+          const RandomEffectTerm& t = frame.random[rb.term];
+          const int32_t base = static_cast<int32_t>(rb.offset + t.level[i] * int64_t{rb.q});
+          const auto it = std::lower_bound(level_tiles.begin(), level_tiles.end(), base,
+                                           [](const Tile& x, int32_t v) { return x.base < v; });
+          const int32_t r0 = tile_row[it - level_tiles.begin()];
+          for (int e = 0; e < rb.q; ++e) col[r0 + e] += t.z(i, e) * za;
+        }
+        for (int j = 0; j <= p; ++j) col[mc - p - 1 + j] += xy(i, j) * za;
+      }
+    }
+  }
+
+  // The rest: lower triangle accumulated row by row, [X y]'[X y] in long double.
+  cp.a = Eigen::MatrixXd::Zero(cp.m, cp.m);
+  std::vector<long double> xyxy((p + 1) * (p + 1), 0.0L);
+  std::vector<double> v(p + 1);
+  for (int64_t i = 0; i < n; ++i) {
+    for (int j = 0; j <= p; ++j) v[j] = xy(i, j);
+    for (size_t b = 0; b < cp.rest.size(); ++b) {
+      const RestBlock& rb = cp.rest[b];
+      const RandomEffectTerm& t = frame.random[rb.term];
+      const int64_t base = rb.offset + t.level[i] * int64_t{rb.q};
+      for (size_t b2 = 0; b2 <= b; ++b2) {
+        const RestBlock& rb2 = cp.rest[b2];
+        const RandomEffectTerm& t2 = frame.random[rb2.term];
+        const int64_t base2 = rb2.offset + t2.level[i] * int64_t{rb2.q};
+        for (int e = 0; e < rb.q; ++e)
+          for (int e2 = 0; e2 < (b2 == b ? e + 1 : rb2.q); ++e2)
+            cp.a(base + e, base2 + e2) += t.z(i, e) * t2.z(i, e2);
+      }
+      for (int j = 0; j <= p; ++j)
+        for (int e = 0; e < rb.q; ++e) cp.a(cp.mt + j, base + e) += v[j] * t.z(i, e);
+    }
+    for (int j = 0; j <= p; ++j)
+      for (int k = 0; k <= j; ++k) xyxy[j * (p + 1) + k] += static_cast<long double>(v[j]) * v[k];
+  }
+  for (int j = 0; j <= p; ++j)
+    for (int k = 0; k <= j; ++k)
+      cp.a(cp.mt + j, cp.mt + k) = static_cast<double>(xyxy[j * (p + 1) + k]);
+  cp.a.triangularView<Eigen::StrictlyUpper>() = cp.a.transpose();
+  return cp;
+}
+
+}  // namespace lmm::cpu

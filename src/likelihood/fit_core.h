@@ -1,0 +1,72 @@
+// Fits a linear mixed model by ML or REML: BOBYQA (+ Newton polish) over theta on the profiled
+// objective of an Evaluator, then the estimates at the optimum and an lme4-style convergence check.
+// Reporting (SEs of variance components, text, JSON) is built on top of this.
+#pragma once
+
+#include <Eigen/Dense>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "likelihood/evaluator.h"
+#include "lmm/model_frame.h"
+#include "optim/bobyqa.h"
+
+namespace lmm {
+
+struct FitCoreOptions {
+  bool reml = true;
+  int threads = 0;  // 0: hardware concurrency
+  Backend backend = Backend::kCpu;
+  OptimizerOptions optimizer;
+  std::optional<std::vector<double>> start;  // theta start (theta order); default lme4's
+  bool conditional_variances = true;         // compute var(b | y) per level
+};
+
+// One random-effect term's estimates, in ModelFrame order.
+struct TermEstimates {
+  std::string group;
+  std::vector<std::string> names;       // the term's columns
+  Eigen::MatrixXd relative_covariance;  // Lambda Lambda' = Sigma_t / sigma^2
+  Eigen::MatrixXd covariance;           // Sigma_t
+  Eigen::MatrixXd modes;                // levels x q: conditional modes b (lme4's ranef)
+  Eigen::MatrixXd conditional_variances;  // levels x q*q (column-major per level); may be empty
+};
+
+// lme4-style convergence diagnostics at the optimum (finite differences of the objective).
+struct ConvergenceInfo {
+  Eigen::VectorXd gradient;   // theta order; one-sided at bounds
+  Eigen::MatrixXd hessian;
+  std::vector<bool> at_bound;
+  double max_abs_gradient = 0;       // over the coordinates not at a bound
+  double min_hessian_eigenvalue = 0;  // of the Hessian restricted to those coordinates
+  bool singular = false;              // lme4's isSingular(tol = 1e-4)
+  int evaluations = 0;
+};
+
+struct FitCoreResult {
+  bool reml = true;
+  int64_t n = 0;
+  int p = 0;
+  std::vector<double> theta;  // theta order (ThetaLayout: lme4's term order)
+  std::vector<std::string> theta_names;
+  std::vector<double> theta_lower, theta_upper;
+  double objective = 0;  // deviance (ML) or REML criterion
+  double loglik = 0;     // -objective / 2
+  double pwrss = 0, logdet_l = 0, logdet_rx = 0;
+  double sigma2 = 0;  // residual variance (pwrss / n or pwrss / (n - p))
+  double sigma = 0;
+  Eigen::VectorXd beta;
+  Eigen::MatrixXd rx;                // R_X (original X): cov(beta) = sigma2 (R_X'R_X)^{-1}
+  Eigen::MatrixXd beta_covariance;  // sigma2 (R_X'R_X)^{-1}
+  std::vector<TermEstimates> terms;  // ModelFrame order
+  OptimizerResult optimizer;
+  ConvergenceInfo convergence;
+  double seconds = 0;  // whole fit, evaluator construction included
+  int threads = 1;
+};
+
+// Throws lmm::Error(kNumerical) if the objective cannot be evaluated at the start or the optimum.
+FitCoreResult FitCore(const ModelFrame& frame, const FitCoreOptions& options);
+
+}  // namespace lmm

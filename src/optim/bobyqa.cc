@@ -1,0 +1,145 @@
+#include "optim/bobyqa.h"
+
+#include <Eigen/Dense>
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <nlopt.hpp>
+
+#include "optim/finite_difference.h"
+
+namespace lmm {
+namespace {
+
+// A finite stand-in for +infinity: BOBYQA's quadratic models break on non-finite values.
+constexpr double kHuge = 1e300;
+// Relative step of the polish's finite differences: Richardson-extrapolated central differences
+// have truncation error O(h^4) and rounding error O(eps_f / h); h = 1e-3 |x| balances them for
+// objectives accurate to ~1e-12 relative.
+constexpr double kPolishStep = 1e-3;
+// A Newton step below this (relative to max(|x|, 0.01)) ends the polish.
+constexpr double kPolishDone = 1e-12;
+
+const char* ResultName(nlopt::result r) {
+  switch (r) {
+    case nlopt::SUCCESS: return "SUCCESS";
+    case nlopt::STOPVAL_REACHED: return "STOPVAL_REACHED";
+    case nlopt::FTOL_REACHED: return "FTOL_REACHED";
+    case nlopt::XTOL_REACHED: return "XTOL_REACHED";
+    case nlopt::MAXEVAL_REACHED: return "MAXEVAL_REACHED";
+    case nlopt::MAXTIME_REACHED: return "MAXTIME_REACHED";
+    case nlopt::ROUNDOFF_LIMITED: return "ROUNDOFF_LIMITED";
+    case nlopt::FORCED_STOP: return "FORCED_STOP";
+    case nlopt::OUT_OF_MEMORY: return "OUT_OF_MEMORY";
+    case nlopt::INVALID_ARGS: return "INVALID_ARGS";
+    case nlopt::FAILURE: return "FAILURE";
+    default: break;
+  }
+  return "UNKNOWN";
+}
+
+struct Counted {
+  const ObjectiveFunction* f;
+  int evaluations = 0;
+  double operator()(std::span<const double> x) {
+    ++evaluations;
+    const double v = (*f)(x);
+    return std::isfinite(v) ? v : kHuge;
+  }
+};
+
+// Newton steps on finite-difference derivatives over the coordinates not at a bound.
+void Polish(Counted& f, const std::vector<double>& lower, const std::vector<double>& upper,
+            int steps, OptimizerResult& result) {
+  const ObjectiveFunction fn = [&f](std::span<const double> x) { return f(x); };
+  const int k = static_cast<int>(result.x.size());
+  for (int step = 0; step < steps; ++step) {
+    const Derivatives d =
+        FiniteDifferences(fn, result.x, result.value, lower, upper, kPolishStep, true);
+    std::vector<int> free;
+    for (int i = 0; i < k; ++i)
+      if (!d.at_bound[i]) free.push_back(i);
+    if (free.empty()) return;
+    const int nf = static_cast<int>(free.size());
+    Eigen::MatrixXd h(nf, nf);
+    Eigen::VectorXd g(nf);
+    for (int a = 0; a < nf; ++a) {
+      g(a) = d.gradient(free[a]);
+      for (int b = 0; b < nf; ++b) h(a, b) = d.hessian(free[a], free[b]);
+    }
+    if (!g.allFinite() || !h.allFinite()) return;
+    const Eigen::LLT<Eigen::MatrixXd> llt(h);
+    if (llt.info() != Eigen::Success) return;
+    const Eigen::VectorXd delta = -llt.solve(g);
+    std::vector<double> x = result.x;
+    double size = 0;
+    for (int a = 0; a < nf; ++a) {
+      const int i = free[a];
+      x[i] = std::clamp(x[i] + delta(a), lower[i], upper[i]);
+      size = std::max(size, std::abs(x[i] - result.x[i]) / std::max(std::abs(result.x[i]), 1e-2));
+    }
+    const double value = f(x);
+    if (!(value <= result.value)) return;
+    result.x = x;
+    result.value = value;
+    ++result.polish_accepted;
+    ++result.iterations;
+    if (size < kPolishDone) return;
+  }
+}
+
+}  // namespace
+
+OptimizerResult MinimizeBobyqa(const ObjectiveFunction& f, std::vector<double> start,
+                               const std::vector<double>& lower, const std::vector<double>& upper,
+                               const OptimizerOptions& options) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const int k = static_cast<int>(start.size());
+  for (int i = 0; i < k; ++i) start[i] = std::clamp(start[i], lower[i], upper[i]);
+  Counted counted{&f};
+  OptimizerResult result;
+  nlopt::opt opt(nlopt::LN_BOBYQA, k);
+  // NLopt wants finite bounds for BOBYQA's trust region arithmetic; +-huge behaves as none.
+  std::vector<double> lo(lower), hi(upper);
+  for (double& v : lo) v = std::max(v, -kHuge);
+  for (double& v : hi) v = std::min(v, kHuge);
+  opt.set_lower_bounds(lo);
+  opt.set_upper_bounds(hi);
+  opt.set_ftol_abs(options.ftol_abs);
+  opt.set_xtol_rel(options.xtol_rel);
+  opt.set_maxeval(options.max_evaluations);
+  std::vector<double> step(k, options.initial_step);
+  for (int i = 0; i < k; ++i) {
+    // The initial trust region must fit between the bounds.
+    const double room = (hi[i] - lo[i]) / 2;
+    step[i] = std::min(step[i], room);
+  }
+  opt.set_initial_step(step);
+  auto trampoline = [](unsigned n, const double* x, double*, void* data) {
+    return (*static_cast<Counted*>(data))(std::span<const double>(x, n));
+  };
+  opt.set_min_objective(trampoline, &counted);
+  double value = 0;
+  try {
+    const nlopt::result r = opt.optimize(start, value);
+    result.status = ResultName(r);
+    result.converged = r > 0 && r != nlopt::MAXEVAL_REACHED && r != nlopt::MAXTIME_REACHED;
+  } catch (const nlopt::roundoff_limited&) {
+    result.status = "ROUNDOFF_LIMITED";
+    result.converged = true;
+    value = counted(start);
+  } catch (const std::exception& e) {
+    result.status = std::string("FAILURE: ") + e.what();
+    value = counted(start);
+  }
+  result.x = start;
+  result.value = value;
+  result.iterations = 1;
+  if (options.polish_steps > 0) Polish(counted, lower, upper, options.polish_steps, result);
+  result.evaluations = counted.evaluations;
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return result;
+}
+
+}  // namespace lmm

@@ -1,0 +1,48 @@
+// Bound-constrained derivative-free minimization of a plain function (Powell's BOBYQA through
+// NLopt), followed by an optional Newton polish on finite-difference derivatives. Knows nothing
+// about mixed models.
+#pragma once
+
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace lmm {
+
+using ObjectiveFunction = std::function<double(std::span<const double>)>;
+
+struct OptimizerOptions {
+  // Stopping rules of BOBYQA. The profiled deviance is O(n) in size but smooth and cheap, so the
+  // tolerances are far below lme4's (rhoend 2e-7): the run stops when a step changes the
+  // objective by < ftol_abs or every parameter by < xtol_rel relative. The result is then limited
+  // by rounding in the objective (about 1e-13 relative), not by the stopping rule.
+  double ftol_abs = 1e-10;
+  double xtol_rel = 1e-10;
+  int max_evaluations = 100000;
+  double initial_step = 0.2;  // lme4's rhobeg for theta starting at 1
+  // Newton steps on central-difference derivatives from BOBYQA's result, over the parameters not
+  // at a bound, each accepted only if it does not increase the objective. BOBYQA's solution is
+  // accurate to about sqrt(rounding) in the parameters; the polish takes them to about
+  // rounding^(2/3), which the NIST one-way ANOVA variance components need (9 digits).
+  int polish_steps = 3;
+};
+
+struct OptimizerResult {
+  std::vector<double> x;
+  double value = 0;
+  int evaluations = 0;     // function evaluations, polish included
+  int iterations = 0;      // BOBYQA runs + accepted Newton steps
+  int polish_accepted = 0;
+  double seconds = 0;
+  std::string status;      // NLopt's result: "FTOL_REACHED", "XTOL_REACHED", "MAXEVAL_REACHED", ...
+  bool converged = false;  // NLopt reported success
+};
+
+// Minimizes f over lower <= x <= upper (infinite bounds allowed) from `start` (clamped into the
+// bounds). f may return +infinity where it is undefined.
+OptimizerResult MinimizeBobyqa(const ObjectiveFunction& f, std::vector<double> start,
+                               const std::vector<double>& lower, const std::vector<double>& upper,
+                               const OptimizerOptions& options);
+
+}  // namespace lmm
