@@ -52,7 +52,9 @@ struct RandomTerm {
   CovStructure structure = CovStructure::kUnstructured;
   bool homogeneous = false;      // one common variance (hom = TRUE)
   int position = 0;              // 0-based offset of the term in the formula text
-  std::string text;              // the term as written, e.g. "(Days | Subject)"
+  // The term as written, e.g. "(Days | Subject)"; a term expanded from `||` or `/` reads as lme4's
+  // findbars() prints it: "(0 + Days | Subject)", "(1 | cask:batch)".
+  std::string text;
 };
 
 struct Formula {
@@ -60,15 +62,17 @@ struct Formula {
   Variable response;
   bool intercept = true;          // fixed-effects intercept
   std::vector<Term> fixed;        // R's terms() order: by degree, then order of appearance
-  std::vector<RandomTerm> random; // in order written, after expanding `||` and `/`
+  // In order written, after expanding `||` and `/` as lme4 1.1's findbars() does:
+  // (1 + x || g) -> (1 | g), (0 + x | g);  (1 | g1/g2) -> (1 | g2:g1), (1 | g1).
+  std::vector<RandomTerm> random;
 
   // Every data column the formula reads, each once, in order of first appearance.
   std::vector<std::string> Columns() const;
 };
 
 // Parses an lme4 formula. Throws lmm::Error(kUsage) whose message shows the formula with a caret
-// under the offending position, e.g.
-//   formula error at column 12: expected ')' to close '('
+// under the offending position (1-based column, in characters), e.g.
+//   formula error at column 15: expected ')' to close '(' opened at column 9
 //     y ~ x + (1 | g
 //                   ^
 Formula ParseFormula(std::string_view text);

@@ -50,6 +50,7 @@ Formula ParseFormula(std::string_view text) {
     formula::ExpandRandomTerm(text, *s.node, result.random);
   }
   formula::TermAlgebra algebra(text, "a term");
+  algebra.Declare(result.response);
   algebra.Apply(fixed);
   result.intercept = algebra.intercept();
   result.fixed = algebra.Terms();

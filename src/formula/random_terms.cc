@@ -56,6 +56,9 @@ Wrapper ParseWrapper(std::string_view text, const Node& call) {
     w.structure = CovStructure::kDiagonal;
   else if (name == "cs")
     w.structure = CovStructure::kCompoundSymmetry;
+  else if (name == "I" || name == "factor" || name == "log" || name == "exp" || name == "sqrt")
+    Fail(text, StripParens(call.args[0]).op_position,
+         "a random term cannot be inside " + name + "()");
   else if (name == "ar1")
     Fail(text, call.begin,
          "ar1() covariance structures are not supported (supported: us, diag, cs)");

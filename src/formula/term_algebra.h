@@ -10,6 +10,7 @@
 #pragma once
 
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "formula/syntax_tree.h"
@@ -35,6 +36,10 @@ class TermAlgebra {
   static constexpr size_t kMaxTerms = 4096;
 
   TermAlgebra(std::string_view text, std::string_view context);
+
+  // Makes `variable` the next in variable order without adding a term. R's variable order starts
+  // with the response: terms(y ~ x:y) labels its term "y:x".
+  void Declare(Variable variable) { Intern(std::move(variable)); }
 
   // Applies the summands in order. Throws a formula error for anything that is not a term (random
   // terms included: the caller takes those out first).

@@ -93,6 +93,8 @@ TEST(FormulaErrors, EachMistakeHasItsMessageAndColumn) {
       {"y ~ (x | g/(h/k))", 14, "'/' in a grouping factor"},
       {"y ~ I(factor(x))", 7, "factor() cannot be used inside I()"},
       {"y ~ I(x + (1 | g))", 14, "a random term cannot be inside I()"},
+      {"y ~ I(x | g)", 9, "a random term cannot be inside I()"},
+      {"y ~ factor(x | g)", 14, "a random term cannot be inside factor()"},
       {"y ~ I(foo(x))", 7, "unknown function 'foo' inside I()"},
       {"y ~ I(a:b)", 8, "':' is not supported inside I()"},
       {"y ~ I(x, z)", 5, "I() takes exactly one argument"},

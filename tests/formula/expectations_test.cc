@@ -61,7 +61,7 @@ std::string Describe(const RandomTerm& r) {
   return s + "|" + r.group_label;
 }
 
-TEST(FormulaExpectations, FileHasTheGeneratedTable) { EXPECT_EQ(ReadExpectations().size(), 95u); }
+TEST(FormulaExpectations, FileHasTheGeneratedTable) { EXPECT_EQ(ReadExpectations().size(), 98u); }
 
 TEST(FormulaExpectations, TermsAndRandomTermsMatchR) {
   for (const Expectation& e : ReadExpectations()) {

@@ -109,7 +109,10 @@ formulas <- c(
   "y ~ x + (x + 0 | g)",
   "Reaction ~ Days + I(Days^2) + (Days + I(Days^2) | Subject)",
   "y ~ x + (1 | g/h) + (0 + x | g)",
-  "y ~ factor(a):x + (factor(a) - 1 | g)"
+  "y ~ factor(a):x + (factor(a) - 1 | g)",
+  "y ~ x:y",
+  "log(y) ~ x:log(y) + x:y",
+  "I(y/2) ~ x:y"
 )
 
 one <- function(text) {
