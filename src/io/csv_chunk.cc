@@ -49,11 +49,11 @@ class ChunkParser {
         const auto byte = static_cast<unsigned char>(plan_.bytes[f.begin + bad]);
         out_.issue = Issue{
             f.begin + bad,
-            byte == 0 ? fmt::format("NUL byte in column \"{}\": expected text without NUL bytes",
-                                    plan_.kept_names[slot])
-                      : fmt::format("invalid UTF-8 (byte 0x{:02X}) in column \"{}\": expected "
+            byte == 0 ? fmt::format("NUL byte in column {}: expected text without NUL bytes",
+                                    QuoteForMessage(plan_.kept_names[slot]))
+                      : fmt::format("invalid UTF-8 (byte 0x{:02X}) in column {}: expected "
                                     "UTF-8 text",
-                                    byte, plan_.kept_names[slot])};
+                                    byte, QuoteForMessage(plan_.kept_names[slot]))};
         return false;
       }
       if (!col.has_text()) col.text_from_row = row;

@@ -102,9 +102,10 @@ void CheckNoInfinite(const MergeInput& in) {
   }
   if (first == nullptr) return;
   ThrowAt(in.source, Where(in, first_chunk, first->offset),
-          fmt::format("infinite value {} in numeric column \"{}\": infinite values are not "
+          fmt::format("infinite value {} in numeric column {}: infinite values are not "
                       "allowed (expected a finite number or a missing-value token)",
-                      QuoteForMessage(first->text), in.plan->kept_names[first_slot]));
+                      QuoteForMessage(first->text),
+                      QuoteForMessage(in.plan->kept_names[first_slot])));
 }
 
 DataFrame MergeChunks(const MergeInput& in) {

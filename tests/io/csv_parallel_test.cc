@@ -3,6 +3,8 @@
 
 #include <random>
 
+#include "io/csv_chunk.h"
+#include "io/csv_header.h"
 #include "io/csv_split.h"
 #include "io/csv_test_util.h"
 
@@ -62,6 +64,26 @@ TEST(CsvParallel, SameErrorForEveryThreadCount) {
     const std::string expected = ErrorOf(bad, Options(1));
     ASSERT_FALSE(expected.empty());
     for (int threads : {2, 3, 5, 8, 33}) EXPECT_EQ(ErrorOf(bad, Options(threads)), expected);
+  }
+}
+
+// In well-formed input every quote-parity boundary is a true row start: each chunk's parse ends
+// exactly where the next begins, so no sequential re-parse happens.
+TEST(CsvParallel, WellFormedChunksMeetAtTheSplitBoundaries) {
+  const std::string text = TrickyCsv(3000, 42);
+  const io::Header header = io::ParseHeader(text, "t.csv", ',');
+  const io::ParsePlan plan = io::MakePlan(text, header, Options(), "t.csv");
+  for (int parts : {2, 3, 8, 16, 100}) {
+    const std::vector<size_t> b = io::SplitRows(text, header.body_begin, parts, 1);
+    EXPECT_GE(b.size(), std::min<size_t>(parts, 8) + 1u);
+    int64_t rows = 0;
+    for (size_t k = 0; k + 1 < b.size(); ++k) {
+      const io::ChunkResult chunk = io::ParseChunk(plan, b[k], b[k + 1]);
+      EXPECT_FALSE(chunk.issue.has_value());
+      EXPECT_EQ(chunk.end, b[k + 1]) << parts << " " << k;
+      rows += chunk.rows;
+    }
+    EXPECT_EQ(rows, 3000);
   }
 }
 
