@@ -46,7 +46,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"minus_infinity", "y,x,g\n1,2,a\n3,-Inf,b\n5,6,c\n", kF, ":3:3:"},
         BadInput{"non_number", "y,x,g\n1,2,a\n3,12abc,b\n5,6,c\n7,8,a\n", kF, ":3:3:"},
         BadInput{"missing_column", "y,z,g\n1,2,a\n3,4,b\n", kF, ":"}),
-    [](const ::testing::TestParamInfo<BadInput>& info) { return std::string(info.param.name); });
+    [](const ::testing::TestParamInfo<BadInput>& p) { return std::string(p.param.name); });
 
 TEST(InputErrorsMore, MissingFile) {
   const auto r = RunCli({"describe", "--data", "/nonexistent/x.csv", "--formula", kF});

@@ -1,0 +1,102 @@
+// Everything a fit reports: the numbers lme4's summary() and Stata's `mixed` tables show.
+// NaN marks a value that is not available (printed as null in JSON, "." in text).
+#pragma once
+
+#include <Eigen/Dense>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "lmm/model_frame.h"
+
+namespace lmm {
+
+struct FixedEffect {
+  std::string term;
+  double estimate = 0, std_error = 0;
+  double statistic = 0;  // z (or t with a DDF method)
+  double df = 0;         // NaN: normal reference distribution
+  double p_value = 0, conf_low = 0, conf_high = 0;
+};
+
+// A variance (term2 empty) or a covariance of a random-effect term, or the residual variance.
+// SEs from the observed information in Stata's metric (log SD, atanh correlation, log sigma);
+// intervals back-transformed from the log scale (variances, SDs), the atanh scale (correlations)
+// or, for covariances, symmetric on the natural scale.
+struct VarianceComponent {
+  std::string group;  // "Subject", "Residual"
+  std::string term;   // "(Intercept)"
+  std::string term2;  // covariance partner, empty for a variance
+  double value = 0;   // variance or covariance
+  double std_dev = 0;      // variances: SD; covariances: NaN
+  double correlation = 0;  // covariances: correlation; variances: NaN
+  double std_error = 0, conf_low = 0, conf_high = 0;  // of `value`
+  double sd_std_error = 0, sd_conf_low = 0, sd_conf_high = 0;        // variances: of the SD
+  double corr_std_error = 0, corr_conf_low = 0, corr_conf_high = 0;  // covariances: of the corr.
+};
+
+struct LikelihoodRatioTest {
+  double statistic = 0;
+  int df = 0;
+  double p_value = 0;
+  std::string kind;  // "chibar2" (one variance component) or "chi2-conservative"
+};
+
+struct WaldTest {
+  double statistic = 0;
+  int df = 0;
+  double p_value = 0;
+};
+
+// Conditional modes (BLUPs) of one random-effect term with their conditional variances.
+struct RandomEffectModes {
+  std::string group;
+  std::vector<std::string> names;         // the term's columns
+  std::vector<std::string> level_labels;
+  Eigen::MatrixXd modes;                  // levels x q
+  Eigen::MatrixXd conditional_variances;  // levels x q*q, each row column-major q x q
+};
+
+struct ConvergenceReport {
+  bool converged = false;
+  bool singular = false;
+  double max_abs_gradient = 0;       // of the objective in theta at the optimum
+  double min_hessian_eigenvalue = 0; // of the objective's Hessian in theta (free parameters)
+  std::string message;               // why not converged, when not
+  int iterations = 0;
+  int evaluations = 0;
+  double seconds = 0;
+};
+
+struct FitResult {
+  std::string formula;
+  bool reml = true;
+  std::string backend = "cpu";
+  int64_t nobs = 0;
+  int64_t rows_read = 0;
+  std::vector<std::pair<std::string, int64_t>> rows_dropped;
+  std::vector<GroupSummary> groups;
+  std::vector<std::string> aliased;
+
+  std::vector<double> theta;
+  ConvergenceReport convergence;
+  double loglik = 0;    // log-likelihood (ML) or log restricted likelihood (REML)
+  double deviance = 0;  // -2 loglik
+  double aic = 0, bic = 0;
+  int df_model = 0;     // fixed effects + covariance parameters + residual variance
+
+  std::string ddf_method = "none";
+  std::vector<FixedEffect> fixed_effects;
+  Eigen::MatrixXd fixed_covariance;  // cov(beta)
+  std::vector<VarianceComponent> random_effects;
+  VarianceComponent residual;
+  LikelihoodRatioTest lr_test_vs_linear;
+  bool has_lr_test = false;
+  WaldTest wald_test;
+  bool has_wald_test = false;
+  std::vector<RandomEffectModes> modes;
+  Eigen::VectorXd fitted;  // per used row: X beta + Z b
+};
+
+}  // namespace lmm

@@ -1,0 +1,179 @@
+#include "inference/variance_components.h"
+
+#include <cmath>
+#include <limits>
+
+#include "inference/distributions.h"
+#include "inference/stata_metric.h"
+
+namespace lmm::inference {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+// Step of the central differences in Stata's metric (log SD, atanh r): truncation error ~ h^2,
+// rounding error ~ eps |deviance| / h^2; h = 5e-4 balances them for deviances up to ~1e6.
+constexpr double kStep = 5e-4;
+
+// Hessian of the deviance in the free components of alpha by central differences.
+Eigen::MatrixXd DevianceHessian(Evaluator& ev, const StataMetric& metric,
+                                const Eigen::VectorXd& alpha, const std::vector<int>& free,
+                                bool reml) {
+  auto h = [&](const Eigen::VectorXd& a) {
+    double sigma2 = 0;
+    const std::vector<double> theta = metric.ToTheta(a, &sigma2);
+    return UnprofiledDeviance(ev, theta, sigma2, reml);
+  };
+  const int k = static_cast<int>(free.size());
+  Eigen::MatrixXd hess(k, k);
+  const double h0 = h(alpha);
+  for (int a = 0; a < k; ++a) {
+    Eigen::VectorXd plus = alpha, minus = alpha;
+    plus(free[a]) += kStep;
+    minus(free[a]) -= kStep;
+    hess(a, a) = (h(plus) - 2 * h0 + h(minus)) / (kStep * kStep);
+    for (int b = 0; b < a; ++b) {
+      Eigen::VectorXd pp = alpha, pm = alpha, mp = alpha, mm = alpha;
+      pp(free[a]) += kStep; pp(free[b]) += kStep;
+      pm(free[a]) += kStep; pm(free[b]) -= kStep;
+      mp(free[a]) -= kStep; mp(free[b]) += kStep;
+      mm(free[a]) -= kStep; mm(free[b]) -= kStep;
+      hess(a, b) = hess(b, a) = (h(pp) - h(pm) - h(mp) + h(mm)) / (4 * kStep * kStep);
+    }
+  }
+  return hess;
+}
+
+struct Interval {
+  double se = kNaN, low = kNaN, high = kNaN;
+};
+
+double GradientVariance(const Eigen::VectorXd& g, const Eigen::MatrixXd& cov) {
+  double v = 0;
+  for (int i = 0; i < g.size(); ++i) {
+    if (g(i) == 0) continue;
+    for (int j = 0; j < g.size(); ++j)
+      if (g(j) != 0) v += g(i) * cov(i, j) * g(j);
+  }
+  return v;
+}
+
+}  // namespace
+
+double UnprofiledDeviance(Evaluator& ev, std::span<const double> theta, double sigma2, bool reml) {
+  if (!ev.Update(theta).ok()) return kNaN;
+  const double n = static_cast<double>(ev.n());
+  const double dof = reml ? n - ev.p() : n;
+  double dev = ev.logdet_l() + dof * std::log(2 * M_PI * sigma2) + ev.pwrss() / sigma2;
+  if (reml) dev += ev.logdet_rx();
+  return dev;
+}
+
+VarianceComponentTable EstimateVarianceComponents(Evaluator& ev, const ModelFrame& frame,
+                                                  std::span<const double> theta_hat, bool reml,
+                                                  double level) {
+  if (!ev.Update(theta_hat).ok()) return {};
+  const double sigma2 = ev.sigma2(reml);
+  const StataMetric metric(ev.layout(), frame);
+  const Eigen::VectorXd alpha = metric.FromTheta(theta_hat, sigma2);
+  const int m = metric.size();
+
+  // Boundary parameters (zero SD, |r| -> 1) are held fixed; correlations of a zero-SD column too.
+  std::vector<bool> fixed(static_cast<size_t>(m), false);
+  for (int i = 0; i < m; ++i) fixed[i] = !std::isfinite(alpha(i));
+  for (int t = 0; t < static_cast<int>(frame.random.size()); ++t)
+    for (int i = 0; i < frame.random[t].q(); ++i)
+      for (int j = 0; j < frame.random[t].q(); ++j) {
+        const int k = metric.CorrIndex(t, i, j);
+        if (k < 0) continue;
+        // |atanh r| > 15: |r| > 1 - 1e-13, a correlation on its boundary.
+        if (std::abs(alpha(k)) > 15 || fixed[metric.SdIndex(t, i)] || fixed[metric.SdIndex(t, j)])
+          fixed[k] = true;
+      }
+  std::vector<int> free;
+  for (int i = 0; i < m; ++i)
+    if (!fixed[i]) free.push_back(i);
+
+  VarianceComponentTable table;
+  table.alpha_covariance = Eigen::MatrixXd::Constant(m, m, kNaN);
+  Eigen::MatrixXd cov = Eigen::MatrixXd::Zero(m, m);
+  {
+    const Eigen::MatrixXd hess = DevianceHessian(ev, metric, alpha, free, reml);
+    // Information = Hessian of -log L = hess / 2.
+    const Eigen::MatrixXd info_inv = (0.5 * hess).inverse();
+    for (size_t a = 0; a < free.size(); ++a)
+      for (size_t b = 0; b < free.size(); ++b) {
+        cov(free[a], free[b]) = info_inv(static_cast<Eigen::Index>(a), static_cast<Eigen::Index>(b));
+        table.alpha_covariance(free[a], free[b]) = cov(free[a], free[b]);
+      }
+  }
+  ev.Update(theta_hat);  // leave the evaluator at the estimate
+
+  const double z = NormalQuantile(0.5 + level / 2);
+  auto se_of = [&](const Eigen::VectorXd& g, const std::vector<int>& uses) {
+    for (int i : uses)
+      if (i >= 0 && fixed[i]) return kNaN;
+    const double v = GradientVariance(g, cov);
+    return v >= 0 ? std::sqrt(v) : kNaN;
+  };
+  // A variance exp(2 a): interval from the log scale, SD interval its square root.
+  auto variance_component = [&](VarianceComponent& vc, double var, int sd_index) {
+    vc.value = var;
+    vc.std_dev = std::sqrt(var);
+    vc.correlation = kNaN;
+    Eigen::VectorXd g = Eigen::VectorXd::Zero(m);
+    g(sd_index) = 2 * var;
+    vc.std_error = se_of(g, {sd_index});
+    const double se_log = vc.std_error / var;
+    vc.conf_low = var * std::exp(-z * se_log);
+    vc.conf_high = var * std::exp(z * se_log);
+    vc.sd_std_error = vc.std_error / (2 * vc.std_dev);
+    vc.sd_conf_low = std::sqrt(vc.conf_low);
+    vc.sd_conf_high = std::sqrt(vc.conf_high);
+    vc.corr_std_error = vc.corr_conf_low = vc.corr_conf_high = kNaN;
+  };
+
+  for (int t = 0; t < static_cast<int>(frame.random.size()); ++t) {
+    const RandomEffectTerm& re = frame.random[t];
+    const Eigen::MatrixXd sigma = metric.Covariance(alpha, t);
+    for (int i = 0; i < re.q(); ++i) {
+      VarianceComponent vc;
+      vc.group = re.group;
+      vc.term = re.names[i];
+      variance_component(vc, sigma(i, i), metric.SdIndex(t, i));
+      table.terms.push_back(vc);
+    }
+    for (int j = 0; j < re.q(); ++j)
+      for (int i = j + 1; i < re.q(); ++i) {
+        const int k = metric.CorrIndex(t, i, j);
+        if (k < 0) continue;
+        VarianceComponent vc;
+        vc.group = re.group;
+        vc.term = re.names[j];
+        vc.term2 = re.names[i];
+        vc.value = sigma(i, j);
+        vc.std_dev = kNaN;
+        const double sd_i = std::sqrt(sigma(i, i)), sd_j = std::sqrt(sigma(j, j));
+        const double r = std::tanh(alpha(k));
+        vc.correlation = r;
+        // d cov / d(a_i, a_j, b) = (cov, cov, (1 - r^2) sd_i sd_j); shared indices add up.
+        Eigen::VectorXd g = Eigen::VectorXd::Zero(m);
+        g(metric.SdIndex(t, i)) += vc.value;
+        g(metric.SdIndex(t, j)) += vc.value;
+        g(k) += (1 - r * r) * sd_i * sd_j;
+        vc.std_error = se_of(g, {metric.SdIndex(t, i), metric.SdIndex(t, j), k});
+        vc.conf_low = vc.value - z * vc.std_error;
+        vc.conf_high = vc.value + z * vc.std_error;
+        const double se_b = fixed[k] ? kNaN : std::sqrt(cov(k, k));
+        vc.corr_std_error = (1 - r * r) * se_b;
+        vc.corr_conf_low = std::tanh(alpha(k) - z * se_b);
+        vc.corr_conf_high = std::tanh(alpha(k) + z * se_b);
+        vc.sd_std_error = vc.sd_conf_low = vc.sd_conf_high = kNaN;
+        table.terms.push_back(vc);
+      }
+  }
+  table.residual.group = "Residual";
+  variance_component(table.residual, sigma2, metric.LogSigmaIndex());
+  return table;
+}
+
+}  // namespace lmm::inference

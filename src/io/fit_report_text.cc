@@ -1,0 +1,107 @@
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "io/fit_report.h"
+
+namespace lmm::io {
+namespace {
+
+std::string G(double v, int digits = 6) {
+  if (!std::isfinite(v)) return ".";
+  return fmt::format("{:.{}g}", v, digits);
+}
+
+std::string P(double p) {
+  if (!std::isfinite(p)) return ".";
+  return p < 1e-4 ? "<0.0001" : fmt::format("{:.4f}", p);
+}
+
+void Header(const FitResult& f, std::string& out) {
+  out += fmt::format("Linear mixed model fit by {} ({} backend)\n", f.reml ? "REML" : "maximum likelihood",
+                     f.backend);
+  out += fmt::format("Formula: {}\n", f.formula);
+  int64_t dropped = 0;
+  for (const auto& [reason, n] : f.rows_dropped) dropped += n;
+  out += fmt::format("Number of obs: {} ({} rows read, {} dropped", f.nobs, f.rows_read, dropped);
+  for (const auto& [reason, n] : f.rows_dropped) out += fmt::format("; {}: {}", reason, n);
+  out += ")\n";
+  if (!f.aliased.empty()) {
+    out += "Dropped as linearly dependent:";
+    for (const auto& a : f.aliased) out += " " + a;
+    out += "\n";
+  }
+  out += fmt::format("\n  {:<20} {:>9} {:>9} {:>9} {:>9}\n", "Group", "Levels", "Obs min",
+                     "Obs avg", "Obs max");
+  for (const GroupSummary& g : f.groups)
+    out += fmt::format("  {:<20} {:>9} {:>9} {:>9.1f} {:>9}\n", g.name, g.levels, g.min, g.mean,
+                       g.max);
+  out += fmt::format("\n{} = {:.6f}   deviance = {:.4f}\nAIC = {:.4f}   BIC = {:.4f}   df = {}\n",
+                     f.reml ? "Log restricted-likelihood" : "Log likelihood", f.loglik, f.deviance,
+                     f.aic, f.bic, f.df_model);
+  const ConvergenceReport& c = f.convergence;
+  out += fmt::format(
+      "Converged: {} (max |gradient| {}, min Hessian eigenvalue {}); {} iterations, {} "
+      "evaluations, {:.3f} s\n",
+      c.converged ? "yes" : "NO", G(c.max_abs_gradient, 3), G(c.min_hessian_eigenvalue, 3),
+      c.iterations, c.evaluations, c.seconds);
+  if (!c.converged && !c.message.empty()) out += "Warning: " + c.message + "\n";
+  if (c.singular) out += "boundary (singular) fit: some variance component is zero or a correlation is +-1\n";
+}
+
+void FixedTable(const FitResult& f, std::string& out) {
+  out += fmt::format("\nFixed effects:\n  {:<24} {:>12} {:>12} {:>9} {:>9} {:>12} {:>12}\n", "Term",
+                     "Estimate", "Std. Error", "z", "P>|z|", "[95% Conf.", "Interval]");
+  for (const FixedEffect& fe : f.fixed_effects)
+    out += fmt::format("  {:<24} {:>12} {:>12} {:>9} {:>9} {:>12} {:>12}\n", fe.term, G(fe.estimate),
+                       G(fe.std_error), G(fe.statistic, 4), P(fe.p_value), G(fe.conf_low),
+                       G(fe.conf_high));
+  if (f.has_wald_test)
+    out += fmt::format("Wald chi2({}) = {:.2f}   Prob > chi2 = {}\n", f.wald_test.df,
+                       f.wald_test.statistic, P(f.wald_test.p_value));
+}
+
+void RandomTable(const FitResult& f, std::string& out) {
+  out += fmt::format("\nRandom effects:\n  {:<16} {:<28} {:>11} {:>10} {:>7} {:>11} {:>11} {:>11}\n",
+                     "Group", "Term", "Variance", "Std.Dev.", "Corr.", "Std. Err.", "[95% Conf.",
+                     "Interval]");
+  std::string last_group;
+  for (const VarianceComponent& vc : f.random_effects) {
+    const std::string group = vc.group == last_group ? "" : vc.group;
+    last_group = vc.group;
+    if (vc.term2.empty())
+      out += fmt::format("  {:<16} {:<28} {:>11} {:>10} {:>7} {:>11} {:>11} {:>11}\n", group, vc.term,
+                         G(vc.value), G(vc.std_dev), "", G(vc.std_error), G(vc.conf_low),
+                         G(vc.conf_high));
+    else
+      out += fmt::format("  {:<16} {:<28} {:>11} {:>10} {:>7} {:>11} {:>11} {:>11}\n", group,
+                         "cov(" + vc.term + "," + vc.term2 + ")", G(vc.value), "",
+                         G(vc.correlation, 3), G(vc.std_error), G(vc.conf_low), G(vc.conf_high));
+  }
+  const VarianceComponent& r = f.residual;
+  out += fmt::format("  {:<16} {:<28} {:>11} {:>10} {:>7} {:>11} {:>11} {:>11}\n", "Residual", "",
+                     G(r.value), G(r.std_dev), "", G(r.std_error), G(r.conf_low), G(r.conf_high));
+  if (f.has_lr_test) {
+    const LikelihoodRatioTest& lr = f.lr_test_vs_linear;
+    if (lr.kind == "chibar2")
+      out += fmt::format("LR test vs. linear model: chibar2(01) = {:.2f}   Prob >= chibar2 = {}\n",
+                         lr.statistic, P(lr.p_value));
+    else
+      out += fmt::format(
+          "LR test vs. linear model: chi2({}) = {:.2f}   Prob > chi2 = {}\n"
+          "Note: LR test is conservative and provided only for reference.\n",
+          lr.df, lr.statistic, P(lr.p_value));
+  }
+}
+
+}  // namespace
+
+std::string FitText(const FitResult& fit) {
+  std::string out;
+  Header(fit, out);
+  FixedTable(fit, out);
+  RandomTable(fit, out);
+  return out;
+}
+
+}  // namespace lmm::io
