@@ -1,8 +1,9 @@
 // Fuzzes lmm::ParseFormula: any byte string either parses or throws lmm::Error(kUsage) with a caret
 // diagram; anything else (another exception, a crash, a sanitizer report) is a bug.
-// fuzz-sources:src/formula/deparse.cc src/formula/formula.cc src/formula/formula_error.cc
-// src/formula/lexer.cc src/formula/parser.cc src/formula/random_terms.cc
-// src/formula/term_algebra.cc src/formula/variables.cc
+// The build reads the next line whole: keep it on one line.
+// clang-format off
+// fuzz-sources:src/formula/deparse.cc src/formula/formula.cc src/formula/formula_error.cc src/formula/lexer.cc src/formula/parser.cc src/formula/random_terms.cc src/formula/term_algebra.cc src/formula/variables.cc
+// clang-format on
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
