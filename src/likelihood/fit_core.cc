@@ -11,14 +11,18 @@
 namespace lmm {
 namespace {
 
-// lme4's convergence check uses finite differences with delta = 1e-4 (deriv12).
+// lme4's convergence check uses finite differences with delta = 1e-4 (deriv12). When the polish
+// ended by differencing at the optimum, its (more accurate, Richardson-extrapolated) derivatives
+// are reused instead.
 constexpr double kCheckStep = 1e-4;
 
 ConvergenceInfo CheckConvergence(const ObjectiveFunction& f, const OptimizerResult& opt,
                                  const ThetaLayout& layout) {
   ConvergenceInfo c;
   const Derivatives d =
-      FiniteDifferences(f, opt.x, opt.value, layout.lower(), layout.upper(), kCheckStep, true);
+      opt.derivatives ? *opt.derivatives
+                      : FiniteDifferences(f, opt.x, opt.value, layout.lower(), layout.upper(),
+                                          kCheckStep, true);
   c.gradient = d.gradient;
   c.hessian = d.hessian;
   c.at_bound = d.at_bound;

@@ -17,9 +17,12 @@ constexpr double kHuge = 1e300;
 // Relative step of the polish's finite differences: Richardson-extrapolated central differences
 // have truncation error O(h^4) and rounding error O(eps_f / h); h = 1e-3 |x| balances them for
 // objectives accurate to ~1e-12 relative.
-constexpr double kPolishStep = 1e-3;
-// A Newton step below this (relative to max(|x|, 0.01)) ends the polish.
-constexpr double kPolishDone = 1e-12;
+constexpr double kPolishStep = 2e-3;
+// A Newton step below this (relative to max(|x|, 0.01)) ends the polish once taken: the next one
+// would be below what the differences resolve (about 1e-10 on an objective of size 1e5).
+constexpr double kPolishDone = 1e-9;
+// Relative rounding level of a profiled objective evaluated in double (a sum of O(n) terms).
+constexpr double kObjectiveNoise = 64 * std::numeric_limits<double>::epsilon();
 
 const char* ResultName(nlopt::result r) {
   switch (r) {
@@ -54,9 +57,16 @@ void Polish(Counted& f, const std::vector<double>& lower, const std::vector<doub
             int steps, OptimizerResult& result) {
   const ObjectiveFunction fn = [&f](std::span<const double> x) { return f(x); };
   const int k = static_cast<int>(result.x.size());
+  Eigen::MatrixXd hessian;
   for (int step = 0; step < steps; ++step) {
-    const Derivatives d =
-        FiniteDifferences(fn, result.x, result.value, lower, upper, kPolishStep, true);
+    Derivatives d = FiniteDifferences(fn, result.x, result.value, lower, upper, kPolishStep,
+                                      /*with_hessian=*/step == 0);
+    if (step == 0)
+      hessian = d.hessian;
+    else
+      d.hessian = hessian;
+    result.derivatives = d;
+    result.derivatives_distance = 0;
     std::vector<int> free;
     for (int i = 0; i < k; ++i)
       if (!d.at_bound[i]) free.push_back(i);
@@ -79,13 +89,21 @@ void Polish(Counted& f, const std::vector<double>& lower, const std::vector<doub
       x[i] = std::clamp(x[i] + delta(a), lower[i], upper[i]);
       size = std::max(size, std::abs(x[i] - result.x[i]) / std::max(std::abs(result.x[i]), 1e-2));
     }
+    if (size == 0) return;
+    // Near the optimum the decrease of a Newton step (~ g'H^{-1}g / 2) is often below the
+    // rounding of the objective, so the step is accepted unless the objective rises beyond it.
     const double value = f(x);
-    if (!(value <= result.value)) return;
+    if (!(value <= result.value + kObjectiveNoise * std::max(1.0, std::abs(result.value)))) return;
     result.x = x;
     result.value = value;
+    result.derivatives_distance = size;
     ++result.polish_accepted;
+    if (size < kPolishDone) {
+      ++result.iterations;
+      return;  // the step was below what another round of differences would resolve
+    }
+    result.derivatives.reset();
     ++result.iterations;
-    if (size < kPolishDone) return;
   }
 }
 

@@ -3,7 +3,9 @@
 // about mixed models.
 #pragma once
 
+#include <Eigen/Dense>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -11,6 +13,13 @@
 namespace lmm {
 
 using ObjectiveFunction = std::function<double(std::span<const double>)>;
+
+struct Derivatives {
+  Eigen::VectorXd gradient;
+  Eigen::MatrixXd hessian;
+  std::vector<bool> at_bound;  // coordinates differenced one-sidedly
+  int evaluations = 0;
+};
 
 struct OptimizerOptions {
   // Stopping rules of BOBYQA. The profiled deviance is O(n) in size but smooth and cheap, so the
@@ -21,10 +30,12 @@ struct OptimizerOptions {
   double xtol_rel = 1e-10;
   int max_evaluations = 100000;
   double initial_step = 0.2;  // lme4's rhobeg for theta starting at 1
-  // Newton steps on central-difference derivatives from BOBYQA's result, over the parameters not
+  // Newton steps on finite-difference derivatives from BOBYQA's result, over the parameters not
   // at a bound, each accepted only if it does not increase the objective. BOBYQA's solution is
   // accurate to about sqrt(rounding) in the parameters; the polish takes them to about
-  // rounding^(2/3), which the NIST one-way ANOVA variance components need (9 digits).
+  // rounding^(4/5) (Richardson-extrapolated central differences), which the NIST one-way ANOVA
+  // variance components need (9 digits). The Hessian is differenced once, at the first step;
+  // later steps difference the gradient only.
   int polish_steps = 3;
 };
 
@@ -37,6 +48,11 @@ struct OptimizerResult {
   double seconds = 0;
   std::string status;      // NLopt's result: "FTOL_REACHED", "XTOL_REACHED", "MAXEVAL_REACHED", ...
   bool converged = false;  // NLopt reported success
+  // Finite-difference derivatives from the polish's last differencing, when that point is within
+  // derivatives_distance (relative, < 1e-9) of the returned x; the Hessian may be from the first
+  // polish point, a Newton step away. Empty when the polish did not end that way.
+  std::optional<Derivatives> derivatives;
+  double derivatives_distance = 0;
 };
 
 // Minimizes f over lower <= x <= upper (infinite bounds allowed) from `start` (clamped into the

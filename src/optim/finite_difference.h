@@ -11,14 +11,8 @@
 
 namespace lmm {
 
-struct Derivatives {
-  Eigen::VectorXd gradient;
-  Eigen::MatrixXd hessian;
-  std::vector<bool> at_bound;  // coordinates differenced one-sidedly
-  int evaluations = 0;
-};
-
-// f0 = f(x). Non-finite function values propagate into the result.
+// f0 = f(x). Non-finite function values propagate into the result. Without the Hessian, the
+// result's hessian is zero (at_bound and the gradient are as with it).
 Derivatives FiniteDifferences(const ObjectiveFunction& f, const std::vector<double>& x, double f0,
                               const std::vector<double>& lower, const std::vector<double>& upper,
                               double relative_step, bool with_hessian = true);

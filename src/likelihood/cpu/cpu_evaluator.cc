@@ -15,6 +15,9 @@ namespace {
 // number depends only on the data, never on the thread count.
 constexpr int64_t kMinChunkLevels = 64;
 constexpr int64_t kMaxChunks = 256;
+// Columns of S per task when scaling A and in the term-row scatter.
+constexpr int64_t kScaleColumns = 64;
+constexpr int64_t kScatterColumns = 32;
 
 int ResolveThreads(int threads) {
   if (threads > 0) return threads;
@@ -108,8 +111,14 @@ void CpuEvaluator::FormSchurComplement() {
   const int q0 = cp_.q0;
   const int w = p_ + 1;
   if (rest_scalar_) {
-    for (int64_t j = 0; j < m; ++j)
-      for (int64_t i = j; i < m; ++i) s_(i, j) = scale_(i) * cp_.a(i, j) * scale_(j);
+    const int64_t tiles = (m + kScaleColumns - 1) / kScaleColumns;
+    pool_.ParallelFor(tiles, [&](int64_t t) {
+      const int64_t j1 = std::min(m, (t + 1) * kScaleColumns);
+      for (int64_t j = t * kScaleColumns; j < j1; ++j) {
+        const double sj = scale_(j);
+        for (int64_t i = j; i < m; ++i) s_(i, j) = scale_(i) * cp_.a(i, j) * sj;
+      }
+    });
   } else {
     s_ = cp_.a;
     for (size_t b = 0; b < cp_.rest.size(); ++b) {
@@ -128,19 +137,31 @@ void CpuEvaluator::FormSchurComplement() {
     }
   }
   for (int64_t i = 0; i < mt; ++i) s_(i, i) += 1.0;
-  // Term rows: serial, levels in order.
+  // Term rows: each chunk of columns of S is owned by one task, which adds the levels' products
+  // into its columns in level order (deterministic for any thread count; column-wise writes are
+  // contiguous in memory).
   if (mt > 0) {
-    for (int64_t c = 0; c < cp_.l0; ++c) {
-      const int64_t mc = cp_.panel_rows(c);
-      const double* pc = panels_.data() + cp_.panel_off[c];
-      const int32_t* idx = cp_.row_index.data() + cp_.row_off[c];
-      for (int64_t i = 0; i < mc - w; ++i)
-        for (int64_t j = 0; j <= i; ++j) {
-          double s = 0;
-          for (int k = 0; k < q0; ++k) s += pc[i + k * mc] * pc[j + k * mc];
-          s_(idx[i], idx[j]) -= s;
+    const int64_t chunks = (mt + kScatterColumns - 1) / kScatterColumns;
+    pool_.ParallelFor(chunks, [&](int64_t chunk) {
+      const int32_t c0 = static_cast<int32_t>(chunk * kScatterColumns);
+      const int32_t c1 = static_cast<int32_t>(std::min(mt, (chunk + 1) * kScatterColumns));
+      for (int64_t c = 0; c < cp_.l0; ++c) {
+        const int64_t mc = cp_.panel_rows(c);
+        const int64_t rows = mc - w;
+        const double* pc = panels_.data() + cp_.panel_off[c];
+        const int32_t* idx = cp_.row_index.data() + cp_.row_off[c];
+        const int32_t* first = std::lower_bound(idx, idx + rows, c0);
+        const int32_t* last = std::lower_bound(first, idx + rows, c1);
+        for (int64_t j = first - idx; j < last - idx; ++j) {
+          double* col = s_.data() + idx[j] * m;
+          for (int64_t i = j; i < rows; ++i) {
+            double v = 0;
+            for (int k = 0; k < q0; ++k) v += pc[i + k * mc] * pc[j + k * mc];
+            col[idx[i]] -= v;
+          }
         }
-    }
+      }
+    });
   }
   // [X y] rows: chunk partial sums in chunk order.
   for (int64_t ch = 0; ch < num_chunks_; ++ch) {
