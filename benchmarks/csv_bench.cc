@@ -56,8 +56,13 @@ void BM_ReadCsv(benchmark::State& state) {
       benchmark::Counter(static_cast<double>(rows), benchmark::Counter::kIsIterationInvariantRate);
   state.counters["MB"] = static_cast<double>(file.bytes) / 1e6;
 }
-BENCHMARK(BM_ReadCsv)->ArgName("threads")->Arg(1)->Arg(2)->Arg(0)->UseRealTime()->Unit(
-    benchmark::kMillisecond);
+BENCHMARK(BM_ReadCsv)
+    ->ArgName("threads")
+    ->Arg(1)
+    ->Arg(2)
+    ->Arg(0)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -1,7 +1,9 @@
 // libFuzzer target for the CSV reader: any bytes must give a frame or an lmm::Error, never a
 // crash, hang or other exception; and the parallel chunked parse must agree with the sequential
 // one, frame for frame or message for message.
+// clang-format off
 // fuzz-sources:src/io/csv_cell.cc src/io/csv_chunk.cc src/io/csv_header.cc src/io/csv_location.cc src/io/csv_merge.cc src/io/csv_parse.cc src/io/csv_split.cc src/io/parallel_for.cc
+// clang-format on
 #include <bit>
 #include <cstdint>
 #include <cstdio>
@@ -33,10 +35,9 @@ bool SameColumn(const lmm::Column& x, const lmm::Column& y) {
       x.numbers.size() != y.numbers.size() ||
       x.first_non_number.has_value() != y.first_non_number.has_value())
     return false;
-  if (x.first_non_number &&
-      (x.first_non_number->line != y.first_non_number->line ||
-       x.first_non_number->column != y.first_non_number->column ||
-       x.first_non_number->text != y.first_non_number->text))
+  if (x.first_non_number && (x.first_non_number->line != y.first_non_number->line ||
+                             x.first_non_number->column != y.first_non_number->column ||
+                             x.first_non_number->text != y.first_non_number->text))
     return false;
   for (size_t i = 0; i < x.numbers.size(); ++i)
     if (std::bit_cast<uint64_t>(x.numbers[i]) != std::bit_cast<uint64_t>(y.numbers[i]))
@@ -52,8 +53,7 @@ std::string Run(std::string_view bytes, const lmm::CsvOptions& o, size_t min_chu
     // Invariants of every frame.
     for (const lmm::Column& c : out->columns) {
       if (c.missing.size() != static_cast<size_t>(out->rows)) std::abort();
-      if (c.type == lmm::ColumnType::kNumeric && c.numbers.size() != c.missing.size())
-        std::abort();
+      if (c.type == lmm::ColumnType::kNumeric && c.numbers.size() != c.missing.size()) std::abort();
       if (c.type == lmm::ColumnType::kCategorical) {
         if (c.codes.size() != c.missing.size()) std::abort();
         for (size_t i = 0; i < c.codes.size(); ++i)

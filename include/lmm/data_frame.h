@@ -47,16 +47,27 @@ struct DataFrame {
 };
 
 struct CsvOptions {
-  char separator = ',';
+  char separator = ',';  // any byte but '"', CR and LF (a UsageError otherwise)
+  // Cells equal to one of these after trimming spaces and tabs at both ends are missing.
   std::vector<std::string> na_tokens = {"", "NA", "NaN", "."};
   int threads = 0;  // 0: all hardware threads
   // Columns to keep (by header name); others are checked for structure only and not stored.
-  // Empty optional: keep every column. A name that is not in the header is an error.
+  // Empty optional: keep every column. A name that is not in the header is an error. Kept columns
+  // appear in header order.
   std::optional<std::vector<std::string>> keep;
 };
 
-// Reads an RFC 4180 file with a header row (UTF-8, optional BOM, LF or CRLF line ends).
-// Throws lmm::Error(kData) with a one-line "FILE:LINE:COLUMN: what was expected" message.
+// Reads an RFC 4180 file with a header row (UTF-8, optional BOM, LF or CRLF line ends, a final line
+// end optional). Quoted fields may hold separators, doubled quotes and line ends; a quote elsewhere
+// is an error. Empty lines are skipped (as R's read.csv does). Every row has the header's number
+// of fields. A cell is unquoted first and then typed: a column is numeric when each non-missing
+// cell, with surrounding spaces and tabs ignored, is entirely a finite decimal number (an optional
+// sign, std::from_chars syntax: "1", "-2.5e3", ".5", "+1"; not hex, "nan" or "12abc"), and its
+// values are std::from_chars' correctly rounded doubles. Otherwise it is categorical, its levels
+// the exact cell texts. Infinite values ("Inf", "-infinity", "1e999") in an otherwise numeric kept
+// column are an error. The result does not depend on options.threads.
+// Throws lmm::Error(kData) with a one-line "FILE:LINE:COLUMN: what was expected" message; the
+// first error in file order is reported ("FILE: cannot open: ..." when the file cannot be read).
 DataFrame ReadCsv(const std::string& path, const CsvOptions& options);
 // Same, from bytes already in memory; `source` names them in messages.
 DataFrame ParseCsv(std::string_view bytes, const std::string& source, const CsvOptions& options);

@@ -8,8 +8,9 @@
 
 namespace lmm::io {
 
-// Leading and trailing ASCII spaces and tabs removed. Numbers and missing-value tokens are recognised
-// after trimming (R's type.convert does the same for numbers); category levels keep the exact text.
+// Leading and trailing ASCII spaces and tabs removed. Numbers and missing-value tokens are
+// recognised after trimming (R's type.convert does the same for numbers); category levels keep the
+// exact text.
 std::string_view TrimSpaces(std::string_view text);
 
 // The missing-value tokens (CsvOptions::na_tokens), compared with a trimmed cell byte for byte.

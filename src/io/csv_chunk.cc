@@ -47,13 +47,13 @@ class ChunkParser {
       const size_t bad = FindInvalidUtf8(plan_.bytes.substr(f.begin, f.end - f.begin));
       if (bad != std::string_view::npos) {
         const auto byte = static_cast<unsigned char>(plan_.bytes[f.begin + bad]);
-        out_.issue = Issue{
-            f.begin + bad,
-            byte == 0 ? fmt::format("NUL byte in column {}: expected text without NUL bytes",
-                                    QuoteForMessage(plan_.kept_names[slot]))
-                      : fmt::format("invalid UTF-8 (byte 0x{:02X}) in column {}: expected "
-                                    "UTF-8 text",
-                                    byte, QuoteForMessage(plan_.kept_names[slot]))};
+        out_.issue =
+            Issue{f.begin + bad,
+                  byte == 0 ? fmt::format("NUL byte in column {}: expected text without NUL bytes",
+                                          QuoteForMessage(plan_.kept_names[slot]))
+                            : fmt::format("invalid UTF-8 (byte 0x{:02X}) in column {}: expected "
+                                          "UTF-8 text",
+                                          byte, QuoteForMessage(plan_.kept_names[slot]))};
         return false;
       }
       if (!col.has_text()) col.text_from_row = row;
@@ -75,25 +75,25 @@ class ChunkParser {
       const int64_t row = out_.rows;
       size_t extra_field = std::string_view::npos;
       bool cell_failed = false;
-      const RowScan r = ScanRow(bytes, pos, plan_.separator, [&](int64_t index,
-                                                                 const FieldView& f) {
-        if (index >= plan_.fields) {
-          if (index == plan_.fields) extra_field = f.start;
-          return;
-        }
-        const int32_t slot = plan_.slot_of_field[index];
-        if (slot < 0 || cell_failed) return;
-        cell_failed = !AddCell(out_.columns[slot], slot, f, row);
-      });
+      const RowScan r =
+          ScanRow(bytes, pos, plan_.separator, [&](int64_t index, const FieldView& f) {
+            if (index >= plan_.fields) {
+              if (index == plan_.fields) extra_field = f.start;
+              return;
+            }
+            const int32_t slot = plan_.slot_of_field[index];
+            if (slot < 0 || cell_failed) return;
+            cell_failed = !AddCell(out_.columns[slot], slot, f, row);
+          });
       if (cell_failed) return;
       if (r.error != RowError::kNone) {
         out_.issue = Issue{r.error_offset, RowErrorMessage(r, bytes, plan_.separator)};
         return;
       }
       if (r.fields != 0 && r.fields != plan_.fields) {
-        out_.issue = Issue{r.fields > plan_.fields ? extra_field : r.line_end,
-                           fmt::format("expected {} fields (as in the header), found {}",
-                                       plan_.fields, r.fields)};
+        out_.issue = Issue{
+            r.fields > plan_.fields ? extra_field : r.line_end,
+            fmt::format("expected {} fields (as in the header), found {}", plan_.fields, r.fields)};
         return;
       }
       if (r.fields != 0) {
@@ -135,8 +135,9 @@ std::string RowErrorMessage(const RowScan& scan, std::string_view bytes, char se
       return "stray quote in an unquoted field: expected the whole field in quotes, with inner "
              "quotes doubled (\"\")";
     case RowError::kTextAfterQuote:
-      return fmt::format("expected the separator {} or a line end after the closing quote, found {}",
-                         sep, QuoteForMessage(bytes.substr(scan.error_offset, 1)));
+      return fmt::format(
+          "expected the separator {} or a line end after the closing quote, found {}", sep,
+          QuoteForMessage(bytes.substr(scan.error_offset, 1)));
     case RowError::kBareCarriageReturn:
       return "carriage return without line feed: expected LF or CR LF line ends";
     case RowError::kNone:
@@ -151,8 +152,7 @@ ChunkResult ParseChunk(const ParsePlan& plan, size_t begin, size_t limit) {
   return result;
 }
 
-void CollectText(const ParsePlan& plan, const std::vector<bool>& categorical,
-                 ChunkResult& chunk) {
+void CollectText(const ParsePlan& plan, const std::vector<bool>& categorical, ChunkResult& chunk) {
   std::vector<int64_t> need(chunk.columns.size(), 0);  // rows to collect, per slot
   int64_t max_need = 0;
   for (size_t s = 0; s < chunk.columns.size(); ++s) {
@@ -168,14 +168,14 @@ void CollectText(const ParsePlan& plan, const std::vector<bool>& categorical,
   size_t pos = chunk.begin;
   int64_t row = 0;
   while (row < max_need) {
-    const RowScan r = ScanRow(plan.bytes, pos, plan.separator, [&](int64_t index,
-                                                                   const FieldView& f) {
-      const int32_t slot = index < plan.fields ? plan.slot_of_field[index] : -1;
-      if (slot < 0 || row >= need[slot]) return;
-      ChunkColumn& c = chunk.columns[slot];
-      prefix[slot].push_back(c.missing[row] ? -1
-                                            : c.levels.Intern(FieldText(plan.bytes, f, scratch)));
-    });
+    const RowScan r =
+        ScanRow(plan.bytes, pos, plan.separator, [&](int64_t index, const FieldView& f) {
+          const int32_t slot = index < plan.fields ? plan.slot_of_field[index] : -1;
+          if (slot < 0 || row >= need[slot]) return;
+          ChunkColumn& c = chunk.columns[slot];
+          prefix[slot].push_back(
+              c.missing[row] ? -1 : c.levels.Intern(FieldText(plan.bytes, f, scratch)));
+        });
     if (r.fields != 0) ++row;
     pos = r.next;
   }

@@ -15,7 +15,7 @@ namespace lmm::io {
 
 // What every chunk needs to know about the file, decided from the header.
 struct ParsePlan {
-  std::string_view bytes;              // the input after the BOM
+  std::string_view bytes;  // the input after the BOM
   char separator = ',';
   int64_t fields = 0;                  // fields per row (the header's)
   std::vector<int32_t> slot_of_field;  // kept-column slot of each field, -1 when not kept
@@ -34,22 +34,22 @@ struct CellNote {
 // number appears (row text_from_row), cells are also interned, and CollectText fills the codes of
 // the earlier rows if the column turns out categorical.
 struct ChunkColumn {
-  std::vector<double> numbers;   // NaN where missing or not a finite number
+  std::vector<double> numbers;  // NaN where missing or not a finite number
   std::vector<uint8_t> missing;
-  std::vector<int32_t> codes;    // local codes for rows [text_from_row, rows), -1 where missing
-  int64_t text_from_row = -1;    // -1: no text cell seen
+  std::vector<int32_t> codes;  // local codes for rows [text_from_row, rows), -1 where missing
+  int64_t text_from_row = -1;  // -1: no text cell seen
   StringInterner levels;
   int64_t numeric_cells = 0;
-  CellNote first_not_finite;     // first cell that is not a finite number (text or infinite)
+  CellNote first_not_finite;  // first cell that is not a finite number (text or infinite)
   CellNote first_infinite;
   bool has_text() const { return text_from_row >= 0; }
 };
 
 struct ChunkResult {
   size_t begin = 0;
-  size_t end = 0;          // offset after the last row parsed
+  size_t end = 0;  // offset after the last row parsed
   int64_t rows = 0;
-  int64_t newlines = 0;    // LF bytes in [begin, end)
+  int64_t newlines = 0;               // LF bytes in [begin, end)
   std::vector<int64_t> row_newlines;  // per row: LF bytes in [begin, row start)
   std::vector<ChunkColumn> columns;   // one per kept slot
   std::optional<Issue> issue;         // the first error; parsing stopped there

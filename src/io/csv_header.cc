@@ -31,7 +31,8 @@ Header ParseHeader(std::string_view bytes, const std::string& source, char separ
   int64_t line = 1;
   for (;;) {
     if (pos >= bytes.size())
-      ThrowAt(source, Locate(bytes, 0, 1, pos), "empty file: expected a header row of column names");
+      ThrowAt(source, Locate(bytes, 0, 1, pos),
+              "empty file: expected a header row of column names");
     std::string scratch;
     h.names.clear();
     h.starts.clear();
@@ -88,8 +89,8 @@ ParsePlan MakePlan(std::string_view bytes, const Header& header, const CsvOption
     }
     if (!absent.empty())
       ThrowAt(source, Locate(bytes, 0, 1, header.starts[0]),
-              fmt::format("no column named {} in the header; the header has {} columns: {}",
-                          absent, header.names.size(), ListNames(header.names)));
+              fmt::format("no column named {} in the header; the header has {} columns: {}", absent,
+                          header.names.size(), ListNames(header.names)));
   }
   plan.slot_of_field.assign(header.names.size(), -1);
   for (size_t i = 0; i < header.names.size(); ++i) {
@@ -100,8 +101,8 @@ ParsePlan MakePlan(std::string_view bytes, const Header& header, const CsvOption
       // Names with doubled quotes shift offsets; point at the field when that is the case.
       const bool quoted = bytes[header.starts[i]] == '"';
       const size_t offset = header.starts[i] + (quoted ? 1 : 0) + bad;
-      ThrowAt(source, Locate(bytes, 0, 1, name.find('"') == std::string::npos ? offset
-                                                                              : header.starts[i]),
+      ThrowAt(source,
+              Locate(bytes, 0, 1, name.find('"') == std::string::npos ? offset : header.starts[i]),
               fmt::format("column name {} is not UTF-8 text (byte 0x{:02X})", QuoteForMessage(name),
                           static_cast<unsigned char>(name[bad])));
     }

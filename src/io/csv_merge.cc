@@ -58,18 +58,16 @@ void MergeCategorical(const MergeInput& in, size_t slot, int64_t rows, Column& c
     ChunkColumn& c = chunk.columns[slot];
     remap.clear();
     for (const std::string& s : c.levels.strings())
-      remap.push_back(static_cast<int32_t>(std::lower_bound(all.begin(), all.end(),
-                                                            std::string_view(s)) -
-                                           all.begin()));
+      remap.push_back(static_cast<int32_t>(
+          std::lower_bound(all.begin(), all.end(), std::string_view(s)) - all.begin()));
     for (int32_t& code : c.codes)
       if (code >= 0) code = remap[code];
     Release(c.numbers);
   }
   Concatenate(*in.chunks, slot, rows, col.codes,
               [](ChunkColumn& c) -> std::vector<int32_t>& { return c.codes; });
-  const auto [note, k] = FirstNote(in, slot, [](const ChunkColumn& c) -> const CellNote& {
-    return c.first_not_finite;
-  });
+  const auto [note, k] = FirstNote(
+      in, slot, [](const ChunkColumn& c) -> const CellNote& { return c.first_not_finite; });
   if (note != nullptr) {
     const TextPosition p = Where(in, k, note->offset);
     col.first_non_number = CellRef{p.line, p.column, note->text};
@@ -91,9 +89,8 @@ void CheckNoInfinite(const MergeInput& in) {
   size_t first_chunk = 0, first_slot = 0;
   for (size_t s = 0; s < in.categorical.size(); ++s) {
     if (in.categorical[s]) continue;
-    const auto [note, k] = FirstNote(in, s, [](const ChunkColumn& c) -> const CellNote& {
-      return c.first_infinite;
-    });
+    const auto [note, k] =
+        FirstNote(in, s, [](const ChunkColumn& c) -> const CellNote& { return c.first_infinite; });
     if (note != nullptr && (first == nullptr || note->offset < first->offset)) {
       first = note;
       first_chunk = k;
@@ -101,11 +98,11 @@ void CheckNoInfinite(const MergeInput& in) {
     }
   }
   if (first == nullptr) return;
-  ThrowAt(in.source, Where(in, first_chunk, first->offset),
-          fmt::format("infinite value {} in numeric column {}: infinite values are not "
-                      "allowed (expected a finite number or a missing-value token)",
-                      QuoteForMessage(first->text),
-                      QuoteForMessage(in.plan->kept_names[first_slot])));
+  ThrowAt(
+      in.source, Where(in, first_chunk, first->offset),
+      fmt::format("infinite value {} in numeric column {}: infinite values are not "
+                  "allowed (expected a finite number or a missing-value token)",
+                  QuoteForMessage(first->text), QuoteForMessage(in.plan->kept_names[first_slot])));
 }
 
 DataFrame MergeChunks(const MergeInput& in) {

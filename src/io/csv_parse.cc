@@ -45,9 +45,10 @@ DataFrame ParseCsvChunked(std::string_view bytes, const std::string& source,
                           const CsvOptions& options, size_t min_chunk_bytes) {
   const char sep = options.separator;
   if (sep == '"' || sep == '\n' || sep == '\r')
-    throw UsageError(fmt::format("invalid CSV separator {}: expected a byte other than a quote, "
-                                 "CR or LF",
-                                 QuoteForMessage(std::string_view(&sep, 1))));
+    throw UsageError(
+        fmt::format("invalid CSV separator {}: expected a byte other than a quote, "
+                    "CR or LF",
+                    QuoteForMessage(std::string_view(&sep, 1))));
   if (bytes.substr(0, kUtf8Bom.size()) == kUtf8Bom) bytes.remove_prefix(kUtf8Bom.size());
   const Header header = ParseHeader(bytes, source, sep);
   const ParsePlan plan = MakePlan(bytes, header, options, source);
@@ -75,7 +76,8 @@ DataFrame ParseCsvChunked(std::string_view bytes, const std::string& source,
 
   in.categorical = FindCategorical(chunks, plan.kept_names.size());
   CheckNoInfinite(in);
-  ParallelFor(chunks.size(), threads, [&](size_t k) { CollectText(plan, in.categorical, chunks[k]); });
+  ParallelFor(chunks.size(), threads,
+              [&](size_t k) { CollectText(plan, in.categorical, chunks[k]); });
   return MergeChunks(in);
 }
 

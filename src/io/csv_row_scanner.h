@@ -12,8 +12,8 @@ namespace lmm::io {
 
 // One field of a row as byte offsets into the whole input.
 struct FieldView {
-  size_t start = 0;      // the field's first byte (its opening quote when quoted)
-  size_t begin = 0;      // content [begin, end): inside the quotes when quoted, still escaped
+  size_t start = 0;  // the field's first byte (its opening quote when quoted)
+  size_t begin = 0;  // content [begin, end): inside the quotes when quoted, still escaped
   size_t end = 0;
   bool quoted = false;
   bool escaped = false;  // the content holds doubled quotes ("") that stand for one quote

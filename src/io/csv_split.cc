@@ -27,8 +27,10 @@ std::vector<size_t> SplitRows(std::string_view bytes, size_t begin, int parts,
     bool inside = (parity & 1) != 0;
     size_t i = cut[k];
     for (; i < n; ++i) {
-      if (d[i] == '"') inside = !inside;
-      else if (d[i] == '\n' && !inside) break;
+      if (d[i] == '"')
+        inside = !inside;
+      else if (d[i] == '\n' && !inside)
+        break;
     }
     const size_t b = std::min(i + 1, n);
     if (b > bounds.back() && b < n) bounds.push_back(b);

@@ -35,7 +35,8 @@ void ParallelFor(size_t count, int threads, const std::function<void(size_t)>& t
 }
 
 int ResolveThreads(int requested) {
-  if (requested > 0) return requested;
+  constexpr int kMaxThreads = 256;  // more only risks failing to start threads
+  if (requested > 0) return std::min(requested, kMaxThreads);
   return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 }
 

@@ -1,6 +1,6 @@
 // Every input error of the CSV reader, with its exact place ("FILE:LINE:COLUMN: ...") and wording.
-#include <gtest/gtest.h>
 #include <gmock/gmock.h>
+#include <gtest/gtest.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -108,7 +108,8 @@ TEST(CsvErrors, NulAndInvalidUtf8InKeptColumns) {
             "t.csv:2:4: NUL byte in column \"b\": expected text without NUL bytes");
   EXPECT_EQ(ErrorOf("a,b\n1,2\n3,\"x\ny\xFFz\"\n"),
             "t.csv:4:2: invalid UTF-8 (byte 0xFF) in column \"b\": expected UTF-8 text");
-  EXPECT_THAT(ErrorOf("a,b\n1,\"\"\"\xC3\x28\"\n"), StartsWith("t.csv:2:6: invalid UTF-8 (byte 0xC3)"));
+  EXPECT_THAT(ErrorOf("a,b\n1,\"\"\"\xC3\x28\"\n"),
+              StartsWith("t.csv:2:6: invalid UTF-8 (byte 0xC3)"));
   // Not kept: not checked.
   CsvOptions o = Options();
   o.keep = std::vector<std::string>{"a"};
@@ -131,8 +132,10 @@ TEST(CsvErrors, EmptyColumnName) {
   EXPECT_THAT(ErrorOf("\"\",a\n1,2\n"),
               StartsWith("t.csv:1:1: empty column name (header field 1): expected a name for "
                          "every column (R's write.csv"));
-  EXPECT_THAT(ErrorOf("a,,b\n1,2,3\n"), StartsWith("t.csv:1:3: empty column name (header field 2)"));
-  EXPECT_THAT(ErrorOf("a,b,\n1,2,3\n"), StartsWith("t.csv:1:5: empty column name (header field 3)"));
+  EXPECT_THAT(ErrorOf("a,,b\n1,2,3\n"),
+              StartsWith("t.csv:1:3: empty column name (header field 2)"));
+  EXPECT_THAT(ErrorOf("a,b,\n1,2,3\n"),
+              StartsWith("t.csv:1:5: empty column name (header field 3)"));
 }
 
 TEST(CsvErrors, InfiniteValuesInNumericColumns) {
@@ -145,7 +148,8 @@ TEST(CsvErrors, InfiniteValuesInNumericColumns) {
                 StartsWith("t.csv:4:1: infinite value"));
   }
   // The first in file order, across columns.
-  EXPECT_THAT(ErrorOf("x,y\n1,2\n3,inf\n-inf,4\n"), StartsWith("t.csv:3:3: infinite value \"inf\""));
+  EXPECT_THAT(ErrorOf("x,y\n1,2\n3,inf\n-inf,4\n"),
+              StartsWith("t.csv:3:3: infinite value \"inf\""));
   // In a column that is text anyway, "Inf" is just a level.
   const DataFrame f = Parse("g\nInf\nb\n");
   EXPECT_EQ(Col(f, "g").levels, (std::vector<std::string>{"Inf", "b"}));
@@ -174,7 +178,8 @@ TEST(CsvErrors, BadSeparatorIsAUsageError) {
 
 TEST(CsvErrors, MessagesAreOneLine) {
   // Column names with line breaks are quoted and escaped in messages (found by fuzz/csv_fuzz.cc).
-  for (const char* bad : {"\"a\nb\"\n\"x\xFF\"\n", "\"a\nb\"\n1\ninf\n", "a,b\n1,\"x\ny\"\"z\n", "a\n\"x\n\ny", "a,b\n\"\n\n\n", "a\n1\n\"\xFF\n\"\n"}) {
+  for (const char* bad : {"\"a\nb\"\n\"x\xFF\"\n", "\"a\nb\"\n1\ninf\n", "a,b\n1,\"x\ny\"\"z\n",
+                          "a\n\"x\n\ny", "a,b\n\"\n\n\n", "a\n1\n\"\xFF\n\"\n"}) {
     try {
       Parse(bad);
     } catch (const Error& e) {

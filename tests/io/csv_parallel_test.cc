@@ -20,11 +20,20 @@ std::string TrickyCsv(int rows, uint32_t seed) {
   for (int i = 0; i < rows; ++i) {
     s += std::to_string(i) + ",";
     switch (rng() % 5) {
-      case 0: s += "\"a,b\nc,d,e,f\n\""; break;  // a quoted newline followed by a fake row
-      case 1: s += "\"say \"\"hi\"\"\r\n\"\"x\"\"\""; break;
-      case 2: s += "plain"; break;
-      case 3: s += ""; break;
-      default: s += "\"\"\"\"\"\"";  // two doubled quotes
+      case 0:
+        s += "\"a,b\nc,d,e,f\n\"";
+        break;  // a quoted newline followed by a fake row
+      case 1:
+        s += "\"say \"\"hi\"\"\r\n\"\"x\"\"\"";
+        break;
+      case 2:
+        s += "plain";
+        break;
+      case 3:
+        s += "";
+        break;
+      default:
+        s += "\"\"\"\"\"\"";  // two doubled quotes
     }
     s += "," + std::to_string(static_cast<double>(rng() % 100000) / 7.0) + ",";
     s += (i == rows - 3) ? "text" : std::to_string(i % 10);
@@ -55,7 +64,7 @@ TEST(CsvParallel, SameErrorForEveryThreadCount) {
   std::string text = TrickyCsv(2000, 7);
   const std::string bad_row = "5,\"unclosed,1,2,g\n";
   const std::string errors[] = {
-      text + "1,2,3\n",                                     // field count near the end
+      text + "1,2,3\n",  // field count near the end
       text.substr(0, text.size() / 2) + "1,a\"b,3,4,g\n" + text.substr(text.size() / 2),
       text.substr(0, text.size() / 3) + bad_row + text.substr(text.size() / 3),
       text + "9,x,inf,1,g\n",

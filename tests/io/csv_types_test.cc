@@ -1,9 +1,11 @@
 // Column typing: numbers, categories, missing-value tokens, kept columns.
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include "io/csv_cell.h"
@@ -59,8 +61,8 @@ TEST(CsvTypes, FirstNonNumberTextIsCutAt64Bytes) {
 }
 
 TEST(CsvTypes, WordsHexAndPartialNumbersAreText) {
-  for (const char* cell : {"12abc", "0x1A", "nan", "NAN", "1e", "1e5x", "--1", "+-1", "1 2",
-                           "TRUE", "1_000", "e5", "\"\"\"1\"\"\""}) {
+  for (const char* cell : {"12abc", "0x1A", "nan", "NAN", "1e", "1e5x", "--1", "+-1", "1 2", "TRUE",
+                           "1_000", "e5", "\"\"\"1\"\"\""}) {
     SCOPED_TRACE(cell);
     const DataFrame f = Parse(std::string("x\n1\n") + cell + "\n");
     EXPECT_EQ(Col(f, "x").type, ColumnType::kCategorical);
@@ -182,9 +184,32 @@ TEST(CsvCell, ClassifyNumber) {
   for (const char* inf : {"Inf", "-inf", "+INF", "infinity", "-Infinity", "1e999", "-1e999",
                           "1.8e308", "123456789e301", "0.000001e320"})
     EXPECT_EQ(io::ClassifyNumber(inf, &v), io::CellClass::kInfinite) << inf;
-  for (const char* text : {"", "nan", "-nan", "NaN(1)", "0x10", "infinite", "inf1", "1e+", "+",
-                           "-", "+-2", "++2", " 1", "1 "})
+  for (const char* text : {"", "nan", "-nan", "NaN(1)", "0x10", "infinite", "inf1", "1e+", "+", "-",
+                           "+-2", "++2", " 1", "1 "})
     EXPECT_EQ(io::ClassifyNumber(text, &v), io::CellClass::kText) << text;
+}
+
+// Every plain decimal (sign, digits, point, exponent) is a number equal bit for bit to
+// std::from_chars' correctly rounded value, whatever its number of digits.
+TEST(CsvCell, NumbersMatchFromCharsExactly) {
+  std::mt19937_64 rng(12345);
+  for (int trial = 0; trial < 200000; ++trial) {
+    std::string text;
+    if (rng() % 3 == 0) text += '-';
+    const int digits = 1 + static_cast<int>(rng() % 19);
+    const int point = static_cast<int>(rng() % (digits + 2)) - 1;  // -1: no point
+    for (int d = 0; d < digits; ++d) {
+      if (d == point) text += '.';
+      text += static_cast<char>('0' + (d == 0 && rng() % 2 ? 0 : rng() % 10));
+    }
+    if (rng() % 3 == 0) text += "e" + std::to_string(static_cast<int>(rng() % 61) - 30);
+    double expected = 0, got = 0;
+    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), expected);
+    ASSERT_EQ(ec, std::errc()) << text;
+    ASSERT_EQ(ptr, text.data() + text.size()) << text;
+    ASSERT_EQ(io::ClassifyNumber(text, &got), io::CellClass::kNumber) << text;
+    ASSERT_EQ(std::bit_cast<uint64_t>(got), std::bit_cast<uint64_t>(expected)) << text;
+  }
 }
 
 TEST(CsvCell, FindInvalidUtf8) {
@@ -193,11 +218,11 @@ TEST(CsvCell, FindInvalidUtf8) {
   EXPECT_EQ(io::FindInvalidUtf8("\xC3\xA9t\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"), kValid);
   EXPECT_EQ(io::FindInvalidUtf8("ab\xFF"), 2u);
   EXPECT_EQ(io::FindInvalidUtf8(std::string_view("a\0b", 3)), 1u);
-  EXPECT_EQ(io::FindInvalidUtf8("x\xC0\xAF"), 1u);          // overlong '/'
-  EXPECT_EQ(io::FindInvalidUtf8("\xED\xA0\x80"), 0u);       // surrogate U+D800
-  EXPECT_EQ(io::FindInvalidUtf8("\xF4\x90\x80\x80"), 0u);   // past U+10FFFF
-  EXPECT_EQ(io::FindInvalidUtf8("ok\xE2\x82"), 2u);         // truncated
-  EXPECT_EQ(io::FindInvalidUtf8("\x80"), 0u);                // lone continuation
+  EXPECT_EQ(io::FindInvalidUtf8("x\xC0\xAF"), 1u);         // overlong '/'
+  EXPECT_EQ(io::FindInvalidUtf8("\xED\xA0\x80"), 0u);      // surrogate U+D800
+  EXPECT_EQ(io::FindInvalidUtf8("\xF4\x90\x80\x80"), 0u);  // past U+10FFFF
+  EXPECT_EQ(io::FindInvalidUtf8("ok\xE2\x82"), 2u);        // truncated
+  EXPECT_EQ(io::FindInvalidUtf8("\x80"), 0u);              // lone continuation
 }
 
 }  // namespace
