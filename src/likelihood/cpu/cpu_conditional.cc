@@ -46,6 +46,21 @@ void CpuEvaluator::SolveModes(Eigen::VectorXd& u0, Eigen::VectorXd& ur) const {
   }
 }
 
+Eigen::MatrixXd CpuEvaluator::AssembleFactor() const {
+  const int q0 = cp_.q0;
+  const int64_t z0 = cp_.l0 * q0;
+  Eigen::MatrixXd l = Eigen::MatrixXd::Zero(z0 + cp_.m, z0 + cp_.m);
+  for (int64_t c = 0; c < cp_.l0; ++c) {
+    l.block(c * q0, c * q0, q0, q0) = LevelFactor(c);
+    const int64_t mc = cp_.panel_rows(c);
+    Eigen::Map<const Eigen::MatrixXd> pc(panels_.data() + cp_.panel_off[c], mc, q0);
+    const int32_t* idx = cp_.row_index.data() + cp_.row_off[c];
+    for (int64_t i = 0; i < mc; ++i) l.block(z0 + idx[i], c * q0, 1, q0) = pc.row(i);
+  }
+  l.bottomRightCorner(cp_.m, cp_.m) = s_.triangularView<Eigen::Lower>();
+  return l;
+}
+
 Eigen::MatrixXd CpuEvaluator::ConditionalModes(int t) const {
   Eigen::VectorXd u0, ur;
   SolveModes(u0, ur);

@@ -35,6 +35,10 @@ class CpuEvaluator final : public Evaluator {
 
   // The factor of the last successful Update, for tests: L_c of level c (q0 x q0) and L_S.
   Eigen::MatrixXd LevelFactor(int64_t c) const;
+  // For tests on small models: the whole lower-triangular factor L of the augmented matrix
+  // [Lambda'Z'Z Lambda + I, Lambda'Z'[X y]; [X y]'Z Lambda, [X y]'[X y]] (X and y centered as in
+  // cross_products().centering), rows ordered as block 0 (level-major) and then the rest.
+  Eigen::MatrixXd AssembleFactor() const;
   const Eigen::MatrixXd& RestFactor() const { return s_; }
   const cpu::CrossProducts& cross_products() const { return cp_; }
   int threads() const { return pool_.size(); }

@@ -20,9 +20,9 @@ constexpr int64_t kSerialBelow = 256;
 // with a fixed operation order, so the result does not depend on the pool size.
 int64_t DenseCholeskyLower(Eigen::MatrixXd& a, ThreadPool& pool) {
   const int64_t n = a.rows();
-  if (n < kSerialBelow || pool.size() == 1) {
-    return Eigen::internal::llt_inplace<double, Eigen::Lower>::blocked(a);
-  }
+  // The small case does not depend on the pool at all; the tiled path runs the same operations
+  // in the same order whatever the pool size (a pool of 1 runs the tiles inline).
+  if (n < kSerialBelow) return Eigen::internal::llt_inplace<double, Eigen::Lower>::blocked(a);
   for (int64_t k = 0; k < n; k += kBlock) {
     const int64_t kb = std::min(kBlock, n - k);
     auto akk = a.block(k, k, kb, kb);
