@@ -1,21 +1,75 @@
-// `lmmgpu fit`: placeholder until the fitting engine lands; it validates the model like describe.
+// `lmmgpu fit`: read, build, fit, report.
 #include <iostream>
 #include <memory>
 
 #include "cli/commands.h"
 #include "cli/data_options.h"
-#include "lmm/error.h"
+#include "io/atomic_file.h"
+#include "io/fit_report.h"
+#include "lmm/fit.h"
 
 namespace lmm::cli {
+namespace {
+
+struct FitFlags {
+  DataFlags data;
+  bool reml = false;
+  bool ml = false;
+  std::string format = "text";
+  std::string output;
+  std::string backend = "auto";
+  std::string ranef;
+  std::string predict;
+  double level = 95;
+};
+
+void Emit(const std::string& path, const std::string& text) {
+  if (path.empty())
+    std::cout << text;
+  else
+    io::WriteFileAtomically(path, text);
+}
+
+}  // namespace
 
 Runner AddFitCommand(CLI::App& app) {
-  CLI::App* command = app.add_subcommand("fit", "Fit a linear mixed model by REML (default) or ML.");
-  auto flags = std::make_shared<DataFlags>();
-  AddDataFlags(*command, *flags);
-  return [command, flags]() {
+  CLI::App* command = app.add_subcommand(
+      "fit",
+      "Fit a linear mixed model by REML (default) or ML and report fixed effects (estimate, SE, z, "
+      "p, CI), variance components (with SEs and CIs as Stata computes them), log-likelihood, "
+      "AIC/BIC, the LR test against the linear model, the Wald test, convergence diagnostics.");
+  auto f = std::make_shared<FitFlags>();
+  AddDataFlags(*command, f->data);
+  auto* reml = command->add_flag("--reml", f->reml, "restricted maximum likelihood (the default)");
+  auto* ml = command->add_flag("--ml", f->ml, "maximum likelihood");
+  reml->excludes(ml);
+  command->add_option("--format", f->format, "text (default) or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  command->add_option("--output", f->output, "write the report to FILE (atomically), not stdout");
+  command->add_option("--backend", f->backend, "auto (default), cpu or gpu")
+      ->check(CLI::IsMember({"auto", "cpu", "gpu"}));
+  command->add_option("--ranef", f->ranef,
+                      "write conditional modes (BLUPs) with conditional variances to this CSV");
+  command->add_option("--predict", f->predict,
+                      "write fitted values and residuals of the used rows to this CSV");
+  command->add_option("--level", f->level, "confidence level in percent (default 95)")
+      ->check(CLI::Range(10.0, 99.99));
+  return [command, f]() {
     if (!command->parsed()) return -1;
-    LoadModel(ToLoadOptions(*flags));
-    throw Error(ErrorKind::kInternal, "fit: the fitting engine is not built yet");
+    const LoadedModel model = LoadModel(ToLoadOptions(f->data));
+    FitOptions options;
+    options.reml = !f->ml;
+    options.threads = f->data.threads;
+    options.backend = f->backend == "gpu"   ? BackendChoice::kGpu
+                      : f->backend == "cpu" ? BackendChoice::kCpu
+                                            : BackendChoice::kAuto;
+    options.level = f->level / 100.0;
+    options.conditional_modes = !f->ranef.empty() || !f->predict.empty();
+    const FitResult fit = Fit(model.frame, options);
+    if (!f->ranef.empty()) io::WriteFileAtomically(f->ranef, io::RanefCsv(fit));
+    if (!f->predict.empty()) io::WriteFileAtomically(f->predict, io::PredictCsv(fit, model.frame));
+    Emit(f->output, f->format == "json" ? io::FitJson(fit).dump(2) + "\n" : io::FitText(fit));
+    return 0;
   };
 }
 

@@ -1,0 +1,113 @@
+// Fit(): estimation by FitCore, then inference on top of the same evaluator interface.
+#include "lmm/fit.h"
+
+#include <cmath>
+
+#include "inference/fixed_effects.h"
+#include "inference/lr_test.h"
+#include "inference/variance_components.h"
+#include "likelihood/fit_core.h"
+#include "lmm/error.h"
+
+namespace lmm {
+namespace {
+
+Backend ResolveBackend(BackendChoice choice) {
+  // The GPU backend is not built yet: auto means CPU; asking for the GPU is a usage error.
+  if (choice == BackendChoice::kGpu)
+    throw UsageError("--backend gpu: the GPU backend is not available in this build yet");
+  return Backend::kCpu;
+}
+
+void CopyFrameFacts(const ModelFrame& frame, FitResult& fit) {
+  fit.formula = frame.formula;
+  fit.nobs = frame.n();
+  fit.rows_read = frame.rows_read;
+  fit.rows_dropped = frame.rows_dropped;
+  fit.groups = frame.groups;
+  fit.aliased = frame.aliased;
+}
+
+void CopyConvergence(const FitCoreResult& core, FitResult& fit) {
+  ConvergenceReport& c = fit.convergence;
+  c.singular = core.convergence.singular;
+  c.max_abs_gradient = core.convergence.max_abs_gradient;
+  c.min_hessian_eigenvalue = core.convergence.min_hessian_eigenvalue;
+  c.iterations = core.optimizer.iterations;
+  c.evaluations = core.optimizer.evaluations;
+  c.seconds = core.seconds;
+  // lme4's check: max |gradient| < 2e-3 (scaled) and a positive definite Hessian; a singular fit's
+  // Hessian is taken over the parameters not at a bound.
+  const bool gradient_ok = c.max_abs_gradient < 2e-3;
+  const bool hessian_ok = !(c.min_hessian_eigenvalue < 0) || c.singular;
+  c.converged = core.optimizer.converged && gradient_ok && hessian_ok;
+  if (!core.optimizer.converged)
+    c.message = "optimizer stopped: " + core.optimizer.status;
+  else if (!gradient_ok)
+    c.message = "gradient at the optimum is not near zero";
+  else if (!hessian_ok)
+    c.message = "Hessian at the optimum is not positive semidefinite";
+}
+
+}  // namespace
+
+FitResult Fit(const ModelFrame& frame, const FitOptions& options) {
+  FitResult fit;
+  CopyFrameFacts(frame, fit);
+  fit.reml = options.reml;
+
+  FitCoreOptions core_options;
+  core_options.reml = options.reml;
+  core_options.threads = options.threads;
+  core_options.backend = ResolveBackend(options.backend);
+  core_options.conditional_variances = options.conditional_modes;
+  const FitCoreResult core = FitCore(frame, core_options);
+  fit.backend = core_options.backend == Backend::kGpu ? "gpu" : "cpu";
+  fit.theta = core.theta;
+  CopyConvergence(core, fit);
+
+  fit.loglik = core.loglik;
+  fit.deviance = core.objective;
+  fit.df_model = core.p + static_cast<int>(core.theta.size()) + 1;
+  fit.aic = fit.deviance + 2.0 * fit.df_model;
+  fit.bic = fit.deviance + std::log(static_cast<double>(core.n)) * fit.df_model;
+
+  fit.fixed_covariance = core.beta_covariance;
+  fit.fixed_effects =
+      inference::FixedEffectsTable(frame.fixed_names, core.beta, core.beta_covariance, options.level);
+  fit.has_wald_test = inference::WaldTestAllButIntercept(frame.fixed_names, core.beta,
+                                                         core.beta_covariance, &fit.wald_test);
+
+  EvaluatorOptions ev_options;
+  ev_options.backend = core_options.backend;
+  ev_options.threads = options.threads;
+  Status status;
+  std::unique_ptr<Evaluator> ev = Evaluator::Create(frame, ev_options, &status);
+  if (!ev) throw Error(ErrorKind::kNumerical, "cannot build the evaluator: " + status.ToString());
+  const inference::VarianceComponentTable vc = inference::EstimateVarianceComponents(
+      *ev, frame, core.theta, options.reml, options.level);
+  fit.random_effects = vc.terms;
+  fit.residual = vc.residual;
+  fit.lr_test_vs_linear = inference::LrTestVsLinear(*ev, core.objective, options.reml);
+  fit.has_lr_test = true;
+
+  if (options.conditional_modes) {
+    fit.fitted = frame.x * core.beta;
+    for (size_t t = 0; t < frame.random.size(); ++t) {
+      const RandomEffectTerm& re = frame.random[t];
+      const TermEstimates& est = core.terms[t];
+      RandomEffectModes m;
+      m.group = re.group;
+      m.names = re.names;
+      m.level_labels = re.level_labels;
+      m.modes = est.modes;
+      m.conditional_variances = est.conditional_variances;
+      for (Eigen::Index i = 0; i < frame.n(); ++i)
+        fit.fitted(i) += re.z.row(i).dot(est.modes.row(re.level[static_cast<size_t>(i)]));
+      fit.modes.push_back(std::move(m));
+    }
+  }
+  return fit;
+}
+
+}  // namespace lmm
