@@ -18,9 +18,10 @@ constexpr double kHuge = 1e300;
 // have truncation error O(h^4) and rounding error O(eps_f / h); h = 1e-3 |x| balances them for
 // objectives accurate to ~1e-12 relative.
 constexpr double kPolishStep = 2e-3;
-// A Newton step below this (relative to max(|x|, 0.01)) ends the polish once taken: the next one
-// would be below what the differences resolve (about 1e-10 on an objective of size 1e5).
-constexpr double kPolishDone = 1e-9;
+// A Newton step below this (relative to max(|x|, 0.01)) ends the polish once taken: Newton's
+// error after it is O(step^2) plus the differences' own error (~1e-10), so another round of
+// differences would not change x beyond that.
+constexpr double kPolishDone = 1e-6;
 // Relative rounding level of a profiled objective evaluated in double (a sum of O(n) terms).
 constexpr double kObjectiveNoise = 64 * std::numeric_limits<double>::epsilon();
 

@@ -48,9 +48,10 @@ struct OptimizerResult {
   double seconds = 0;
   std::string status;      // NLopt's result: "FTOL_REACHED", "XTOL_REACHED", "MAXEVAL_REACHED", ...
   bool converged = false;  // NLopt reported success
-  // Finite-difference derivatives from the polish's last differencing, when that point is within
-  // derivatives_distance (relative, < 1e-9) of the returned x; the Hessian may be from the first
-  // polish point, a Newton step away. Empty when the polish did not end that way.
+  // Finite-difference derivatives from the polish's last differencing, at a point within
+  // derivatives_distance (relative to max(|x|, 0.01), < 1e-6) of the returned x: the last polish
+  // step starts there, so its gradient overstates the one at x. The Hessian may be from the first
+  // polish point. Empty when the polish did not end that way.
   std::optional<Derivatives> derivatives;
   double derivatives_distance = 0;
 };

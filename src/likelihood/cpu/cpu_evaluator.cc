@@ -48,6 +48,26 @@ CpuEvaluator::CpuEvaluator(const ModelFrame& frame, const EvaluatorOptions& opti
   chunk_xy_.assign(num_chunks_ * (p_ + 1) * cp_.m, 0.0);
   s_ = Eigen::MatrixXd::Zero(cp_.m, cp_.m);
   scale_ = Eigen::VectorXd::Ones(cp_.m);
+  // Work lists of the term-row scatter: for each chunk of columns of S, the levels (in order)
+  // with panel rows in it, and those rows.
+  const int64_t chunks = (cp_.mt + kScatterColumns - 1) / kScatterColumns;
+  std::vector<std::vector<ScatterItem>> lists(chunks);
+  for (int64_t c = 0; c < cp_.l0; ++c) {
+    const int32_t* idx = cp_.row_index.data() + cp_.row_off[c];
+    const int64_t rows = cp_.panel_rows(c) - (p_ + 1);
+    for (int64_t j = 0; j < rows;) {
+      const int64_t chunk = idx[j] / kScatterColumns;
+      int64_t e = j;
+      while (e < rows && idx[e] / kScatterColumns == chunk) ++e;
+      lists[chunk].push_back({static_cast<int32_t>(c), static_cast<int32_t>(j), static_cast<int32_t>(e)});
+      j = e;
+    }
+  }
+  scatter_off_.assign(1, 0);
+  for (const std::vector<ScatterItem>& l : lists) {
+    scatter_items_.insert(scatter_items_.end(), l.begin(), l.end());
+    scatter_off_.push_back(static_cast<int64_t>(scatter_items_.size()));
+  }
 }
 
 void CpuEvaluator::FillLambdas(std::span<const double> theta) {
@@ -141,19 +161,22 @@ void CpuEvaluator::FormSchurComplement() {
   // into its columns in level order (deterministic for any thread count; column-wise writes are
   // contiguous in memory).
   if (mt > 0) {
-    const int64_t chunks = (mt + kScatterColumns - 1) / kScatterColumns;
+    const int64_t chunks = static_cast<int64_t>(scatter_off_.size()) - 1;
     pool_.ParallelFor(chunks, [&](int64_t chunk) {
-      const int32_t c0 = static_cast<int32_t>(chunk * kScatterColumns);
-      const int32_t c1 = static_cast<int32_t>(std::min(mt, (chunk + 1) * kScatterColumns));
-      for (int64_t c = 0; c < cp_.l0; ++c) {
+      for (int64_t it = scatter_off_[chunk]; it < scatter_off_[chunk + 1]; ++it) {
+        const ScatterItem& item = scatter_items_[it];
+        const int64_t c = item.level;
         const int64_t mc = cp_.panel_rows(c);
         const int64_t rows = mc - w;
         const double* pc = panels_.data() + cp_.panel_off[c];
         const int32_t* idx = cp_.row_index.data() + cp_.row_off[c];
-        const int32_t* first = std::lower_bound(idx, idx + rows, c0);
-        const int32_t* last = std::lower_bound(first, idx + rows, c1);
-        for (int64_t j = first - idx; j < last - idx; ++j) {
+        for (int64_t j = item.begin; j < item.end; ++j) {
           double* col = s_.data() + idx[j] * m;
+          if (q0 == 1) {
+            const double pj = pc[j];
+            for (int64_t i = j; i < rows; ++i) col[idx[i]] -= pc[i] * pj;
+            continue;
+          }
           for (int64_t i = j; i < rows; ++i) {
             double v = 0;
             for (int k = 0; k < q0; ++k) v += pc[i + k * mc] * pc[j + k * mc];

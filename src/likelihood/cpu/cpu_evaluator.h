@@ -66,6 +66,12 @@ class CpuEvaluator final : public Evaluator {
   Eigen::MatrixXd s_;                           // m x m: S, then its Cholesky factor (lower)
   Eigen::VectorXd scale_;                       // m: Lambda_r's diagonal when every q_b == 1
   bool rest_scalar_ = true;
+  // Term-row scatter work: per chunk of columns of S, items [scatter_off_[k], scatter_off_[k+1]).
+  struct ScatterItem {
+    int32_t level, begin, end;  // panel rows [begin, end) of level `level`
+  };
+  std::vector<ScatterItem> scatter_items_;
+  std::vector<int64_t> scatter_off_;
 };
 
 }  // namespace lmm

@@ -1,5 +1,7 @@
 #include "likelihood/cpu/dense_cholesky.h"
 
+#include "likelihood/cpu/gemm_kernel.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -8,7 +10,7 @@ namespace {
 
 // Panel width of the right-looking blocked algorithm: tiles of kBlock x kBlock keep the GEMM
 // operands in L2 and give 2 threads enough independent tiles from m ~ 500 on.
-constexpr int64_t kBlock = 128;
+constexpr int64_t kBlock = 64;
 // Below this size the unblocked serial kernel is faster than scheduling tiles.
 constexpr int64_t kSerialBelow = 256;
 
@@ -26,7 +28,7 @@ int64_t DenseCholeskyLower(Eigen::MatrixXd& a, ThreadPool& pool) {
   for (int64_t k = 0; k < n; k += kBlock) {
     const int64_t kb = std::min(kBlock, n - k);
     auto akk = a.block(k, k, kb, kb);
-    const Eigen::Index info = Eigen::internal::llt_inplace<double, Eigen::Lower>::unblocked(akk);
+    const Eigen::Index info = Eigen::internal::llt_inplace<double, Eigen::Lower>::blocked(akk);
     if (info >= 0) return k + info;
     const int64_t r0 = k + kb;
     if (r0 >= n) break;
@@ -46,7 +48,7 @@ int64_t DenseCholeskyLower(Eigen::MatrixXd& a, ThreadPool& pool) {
       const int64_t tj = idx - ti * (ti + 1) / 2;
       const int64_t i0 = r0 + ti * kBlock, j0 = r0 + tj * kBlock;
       const int64_t ib = std::min(kBlock, n - i0), jb = std::min(kBlock, n - j0);
-      a.block(i0, j0, ib, jb).noalias() -= a.block(i0, k, ib, kb) * a.block(j0, k, jb, kb).transpose();
+      SubtractProductNt(&a(i0, j0), n, &a(i0, k), n, &a(j0, k), n, ib, jb, kb);
     });
   }
   return -1;
