@@ -26,7 +26,7 @@ ConvergenceInfo CheckConvergence(const ObjectiveFunction& f, const OptimizerResu
   c.gradient = d.gradient;
   c.hessian = d.hessian;
   c.at_bound = d.at_bound;
-  c.evaluations = d.evaluations;
+  c.evaluations = opt.derivatives ? 0 : d.evaluations;
   std::vector<int> free;
   for (int i = 0; i < layout.size(); ++i)
     if (!d.at_bound[i]) {

@@ -41,7 +41,7 @@ struct ConvergenceInfo {
   double max_abs_gradient = 0;       // over the coordinates not at a bound
   double min_hessian_eigenvalue = 0;  // of the Hessian restricted to those coordinates
   bool singular = false;              // lme4's isSingular(tol = 1e-4)
-  int evaluations = 0;
+  int evaluations = 0;  // spent by the check itself: 0 when the polish's derivatives are reused
 };
 
 struct FitCoreResult {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numbers>
 #include <thread>
 
 #include "likelihood/cpu/dense_cholesky.h"
@@ -81,12 +82,31 @@ void CpuEvaluator::FillLambdas(std::span<const double> theta) {
 
 // Step 1 for the levels of one chunk.
 void CpuEvaluator::EliminateChunk(int64_t chunk) {
-  const int q0 = cp_.q0;
+  switch (cp_.q0) {
+    case 1:
+      return EliminateLevels<1>(chunk);
+    case 2:
+      return EliminateLevels<2>(chunk);
+    case 3:
+      return EliminateLevels<3>(chunk);
+    default:
+      return EliminateLevels<0>(chunk);
+  }
+}
+
+// Q > 0: q0 known at compile time (the small loops unroll); Q == 0: any q0.
+template <int Q>
+void CpuEvaluator::EliminateLevels(int64_t chunk) {
+  const int q0 = Q > 0 ? Q : cp_.q0;
   const int64_t m = cp_.m;
   const int w = p_ + 1;
   double* xy = chunk_xy_.data() + chunk * w * m;
   std::fill(xy, xy + w * m, 0.0);
-  double logdet = 0;
+  // log|L_c|^2 summed as the log of a running product of the pivots (all >= 1, since L_c L_c' =
+  // Lambda'D Lambda + I), rescaled by its binary exponent before it can overflow: one log per
+  // chunk instead of q0 per level.
+  double product = 1.0;
+  int exponent = 0;
   chunk_failed_[chunk] = -1;
   double work[cpu::kMaxSmallQ * cpu::kMaxSmallQ];
   const int64_t end = std::min(cp_.l0, (chunk + 1) * chunk_size_);
@@ -98,7 +118,12 @@ void CpuEvaluator::EliminateChunk(int64_t chunk) {
       if (chunk_failed_[chunk] < 0) chunk_failed_[chunk] = c;
       continue;
     }
-    for (int i = 0; i < q0; ++i) logdet += 2.0 * std::log(l[i + i * q0]);
+    for (int i = 0; i < q0; ++i) product *= l[i + i * q0];
+    if (product > 0x1p500) {
+      int e = 0;
+      product = std::frexp(product, &e);
+      exponent += e;
+    }
     const int64_t mc = cp_.panel_rows(c);
     double* pc = panels_.data() + cp_.panel_off[c];
     cpu::MultiplyLowerRight(cp_.panel.data() + cp_.panel_off[c], mc, lambda0_.data(), q0, pc);
@@ -115,13 +140,13 @@ void CpuEvaluator::EliminateChunk(int64_t chunk) {
       const int64_t i = mc - w + r;
       double* out = xy + r * m;
       for (int64_t j = 0; j <= i; ++j) {
-        double s = 0;
-        for (int k = 0; k < q0; ++k) s += pc[i + k * mc] * pc[j + k * mc];
-        out[idx[j]] += s;
+        double v = 0;
+        for (int k = 0; k < q0; ++k) v += pc[i + k * mc] * pc[j + k * mc];
+        out[idx[j]] += v;
       }
     }
   }
-  chunk_logdet_[chunk] = logdet;
+  chunk_logdet_[chunk] = 2.0 * (std::log(product) + exponent * std::numbers::ln2);
 }
 
 // Step 2: S = Lambda_r' A Lambda_r + I - sum_c E_c P_c P_c' E_c' (lower triangle).

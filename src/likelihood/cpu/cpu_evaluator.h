@@ -46,6 +46,8 @@ class CpuEvaluator final : public Evaluator {
  private:
   void FillLambdas(std::span<const double> theta);
   void EliminateChunk(int64_t chunk);
+  template <int Q>
+  void EliminateLevels(int64_t chunk);
   void FormSchurComplement();
   Eigen::VectorXd CenteredBeta() const;
   // u of all random effects: u0 (l0 x q0, level-major) and ur (mt).
