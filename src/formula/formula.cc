@@ -28,7 +28,12 @@ Variable MakeResponse(std::string_view text, const formula::Node& node) {
     formula::ThrowFormulaError(
         text, node.kind == Node::Kind::kBinary ? node.op_position : node.begin,
         "the response must be a column, I(expression) or log/exp/sqrt(expression)");
-  return formula::MakeVariable(text, node, "the response");
+  Variable response = formula::MakeVariable(text, node, "the response");
+  std::vector<std::string> columns;
+  formula::AppendColumns(response, columns);
+  if (columns.empty())
+    formula::ThrowFormulaError(text, node.begin, "the response must use a data column");
+  return response;
 }
 
 }  // namespace

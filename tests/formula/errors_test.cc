@@ -102,6 +102,8 @@ TEST(FormulaErrors, EachMistakeHasItsMessageAndColumn) {
       {"factor(y) ~ x", 1, "the response cannot be factor()"},
       {"y + z ~ x", 3, "the response must be a column"},
       {"(y) ~ x", 1, "the response must be a column"},
+      // Regression (found by fuzz.formula): a response without a column, e.g. "I(0) ~1".
+      {"I(0) ~1", 1, "the response must use a data column"},
       {"y ~ ar1(x | g)", 5, "ar1() covariance structures are not supported"},
       {"y ~ ou(x | g)", 5, "unknown covariance structure 'ou'"},
       {"y ~ diag(x | g, hom = 2)", 23, "hom must be TRUE or FALSE"},
