@@ -103,10 +103,18 @@ void BM_InstevalFitMl(benchmark::State& state) {
 
 BENCHMARK(BM_Sleepstudy)->Arg(1)->Arg(2)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Insteval)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_FixedClusters)->Args({1, 10})->Args({1, 100})->Args({2, 10})->Args({2, 100})
+BENCHMARK(BM_FixedClusters)
+    ->Args({1, 10})
+    ->Args({1, 100})
+    ->Args({2, 10})
+    ->Args({2, 100})
     ->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_TenRowsPerCluster)->Args({1, 100000})->Args({1, 1000000})->Args({2, 100000})
-    ->Args({2, 1000000})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_TenRowsPerCluster)
+    ->Args({1, 100000})
+    ->Args({1, 1000000})
+    ->Args({2, 100000})
+    ->Args({2, 1000000})
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_InstevalFitMl)->Arg(2)->Unit(benchmark::kSecond)->Iterations(1);
 
 }  // namespace

@@ -19,10 +19,9 @@ constexpr double kCheckStep = 1e-4;
 ConvergenceInfo CheckConvergence(const ObjectiveFunction& f, const OptimizerResult& opt,
                                  const ThetaLayout& layout) {
   ConvergenceInfo c;
-  const Derivatives d =
-      opt.derivatives ? *opt.derivatives
-                      : FiniteDifferences(f, opt.x, opt.value, layout.lower(), layout.upper(),
-                                          kCheckStep, true);
+  const Derivatives d = opt.derivatives ? *opt.derivatives
+                                        : FiniteDifferences(f, opt.x, opt.value, layout.lower(),
+                                                            layout.upper(), kCheckStep, true);
   c.gradient = d.gradient;
   c.hessian = d.hessian;
   c.at_bound = d.at_bound;
@@ -65,8 +64,9 @@ FitCoreResult FitCore(const ModelFrame& frame, const FitCoreOptions& options) {
     throw UsageError("fit: the start value of theta has " + std::to_string(start.size()) +
                      " values; the model has " + std::to_string(layout.size()));
   if (!std::isfinite(objective(start)))
-    throw Error(ErrorKind::kNumerical, "fit: the objective cannot be evaluated at the start of "
-                                       "theta (is X of full column rank?)");
+    throw Error(ErrorKind::kNumerical,
+                "fit: the objective cannot be evaluated at the start of "
+                "theta (is X of full column rank?)");
 
   FitCoreResult r;
   r.reml = reml;
@@ -98,11 +98,13 @@ FitCoreResult FitCore(const ModelFrame& frame, const FitCoreOptions& options) {
     te.relative_covariance = layout.term(t).RelativeCovariance(layout.TermTheta(r.theta, t));
     te.covariance = r.sigma2 * te.relative_covariance;
     te.modes = ev->ConditionalModes(t);
-    if (options.conditional_variances) te.conditional_variances = ev->ConditionalVariances(t, r.sigma2);
+    if (options.conditional_variances)
+      te.conditional_variances = ev->ConditionalVariances(t, r.sigma2);
     r.terms.push_back(std::move(te));
   }
-  r.threads = options.threads > 0 ? options.threads
-                                  : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  r.threads = options.threads > 0
+                  ? options.threads
+                  : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }

@@ -26,19 +26,19 @@ struct FitCoreOptions {
 // One random-effect term's estimates, in ModelFrame order.
 struct TermEstimates {
   std::string group;
-  std::vector<std::string> names;       // the term's columns
-  Eigen::MatrixXd relative_covariance;  // Lambda Lambda' = Sigma_t / sigma^2
-  Eigen::MatrixXd covariance;           // Sigma_t
-  Eigen::MatrixXd modes;                // levels x q: conditional modes b (lme4's ranef)
+  std::vector<std::string> names;         // the term's columns
+  Eigen::MatrixXd relative_covariance;    // Lambda Lambda' = Sigma_t / sigma^2
+  Eigen::MatrixXd covariance;             // Sigma_t
+  Eigen::MatrixXd modes;                  // levels x q: conditional modes b (lme4's ranef)
   Eigen::MatrixXd conditional_variances;  // levels x q*q (column-major per level); may be empty
 };
 
 // lme4-style convergence diagnostics at the optimum (finite differences of the objective).
 struct ConvergenceInfo {
-  Eigen::VectorXd gradient;   // theta order; one-sided at bounds
+  Eigen::VectorXd gradient;  // theta order; one-sided at bounds
   Eigen::MatrixXd hessian;
   std::vector<bool> at_bound;
-  double max_abs_gradient = 0;       // over the coordinates not at a bound
+  double max_abs_gradient = 0;        // over the coordinates not at a bound
   double min_hessian_eigenvalue = 0;  // of the Hessian restricted to those coordinates
   bool singular = false;              // lme4's isSingular(tol = 1e-4)
   int evaluations = 0;  // spent by the check itself: 0 when the polish's derivatives are reused
@@ -58,7 +58,7 @@ struct FitCoreResult {
   double sigma = 0;
   Eigen::VectorXd beta;
   Eigen::MatrixXd rx;                // R_X (original X): cov(beta) = sigma2 (R_X'R_X)^{-1}
-  Eigen::MatrixXd beta_covariance;  // sigma2 (R_X'R_X)^{-1}
+  Eigen::MatrixXd beta_covariance;   // sigma2 (R_X'R_X)^{-1}
   std::vector<TermEstimates> terms;  // ModelFrame order
   OptimizerResult optimizer;
   ConvergenceInfo convergence;

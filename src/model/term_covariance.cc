@@ -119,7 +119,8 @@ Eigen::MatrixXd TermCovariance::RelativeCovariance(std::span<const double> theta
   return lambda * lambda.transpose();
 }
 
-std::vector<double> TermCovariance::ThetaFromRelativeCovariance(const Eigen::MatrixXd& sigma) const {
+std::vector<double> TermCovariance::ThetaFromRelativeCovariance(
+    const Eigen::MatrixXd& sigma) const {
   const int q = q_;
   std::vector<double> theta;
   const Eigen::VectorXd sd = sigma.diagonal().cwiseMax(0.0).cwiseSqrt();

@@ -14,8 +14,7 @@ std::vector<int> Lme4TermOrder(const std::vector<int64_t>& levels) {
   bool increases = false;
   for (int i = 1; i < k; ++i) increases = increases || levels[i] > levels[i - 1];
   if (!increases) return order;
-  std::stable_sort(order.begin(), order.end(),
-                   [&](int a, int b) { return levels[a] < levels[b]; });
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return levels[a] < levels[b]; });
   std::reverse(order.begin(), order.end());
   return order;
 }
@@ -47,7 +46,8 @@ ThetaLayout::ThetaLayout(const ModelFrame& frame) {
 
 std::vector<Eigen::MatrixXd> ThetaLayout::RelativeCovariances(std::span<const double> theta) const {
   std::vector<Eigen::MatrixXd> out;
-  for (int t = 0; t < num_terms(); ++t) out.push_back(terms_[t].RelativeCovariance(TermTheta(theta, t)));
+  for (int t = 0; t < num_terms(); ++t)
+    out.push_back(terms_[t].RelativeCovariance(TermTheta(theta, t)));
   return out;
 }
 

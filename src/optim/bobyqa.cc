@@ -27,18 +27,30 @@ constexpr double kObjectiveNoise = 64 * std::numeric_limits<double>::epsilon();
 
 const char* ResultName(nlopt::result r) {
   switch (r) {
-    case nlopt::SUCCESS: return "SUCCESS";
-    case nlopt::STOPVAL_REACHED: return "STOPVAL_REACHED";
-    case nlopt::FTOL_REACHED: return "FTOL_REACHED";
-    case nlopt::XTOL_REACHED: return "XTOL_REACHED";
-    case nlopt::MAXEVAL_REACHED: return "MAXEVAL_REACHED";
-    case nlopt::MAXTIME_REACHED: return "MAXTIME_REACHED";
-    case nlopt::ROUNDOFF_LIMITED: return "ROUNDOFF_LIMITED";
-    case nlopt::FORCED_STOP: return "FORCED_STOP";
-    case nlopt::OUT_OF_MEMORY: return "OUT_OF_MEMORY";
-    case nlopt::INVALID_ARGS: return "INVALID_ARGS";
-    case nlopt::FAILURE: return "FAILURE";
-    default: break;
+    case nlopt::SUCCESS:
+      return "SUCCESS";
+    case nlopt::STOPVAL_REACHED:
+      return "STOPVAL_REACHED";
+    case nlopt::FTOL_REACHED:
+      return "FTOL_REACHED";
+    case nlopt::XTOL_REACHED:
+      return "XTOL_REACHED";
+    case nlopt::MAXEVAL_REACHED:
+      return "MAXEVAL_REACHED";
+    case nlopt::MAXTIME_REACHED:
+      return "MAXTIME_REACHED";
+    case nlopt::ROUNDOFF_LIMITED:
+      return "ROUNDOFF_LIMITED";
+    case nlopt::FORCED_STOP:
+      return "FORCED_STOP";
+    case nlopt::OUT_OF_MEMORY:
+      return "OUT_OF_MEMORY";
+    case nlopt::INVALID_ARGS:
+      return "INVALID_ARGS";
+    case nlopt::FAILURE:
+      return "FAILURE";
+    default:
+      break;
   }
   return "UNKNOWN";
 }

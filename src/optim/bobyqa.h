@@ -42,8 +42,8 @@ struct OptimizerOptions {
 struct OptimizerResult {
   std::vector<double> x;
   double value = 0;
-  int evaluations = 0;     // function evaluations, polish included
-  int iterations = 0;      // BOBYQA runs + accepted Newton steps
+  int evaluations = 0;  // function evaluations, polish included
+  int iterations = 0;   // BOBYQA runs + accepted Newton steps
   int polish_accepted = 0;
   double seconds = 0;
   std::string status;      // NLopt's result: "FTOL_REACHED", "XTOL_REACHED", "MAXEVAL_REACHED", ...

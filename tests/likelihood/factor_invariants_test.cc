@@ -21,7 +21,8 @@ struct Dense {
   std::vector<int64_t> offset;  // per ModelFrame term: first column
 };
 
-Dense DenseZLambda(const ModelFrame& f, const ThetaLayout& layout, const std::vector<double>& theta) {
+Dense DenseZLambda(const ModelFrame& f, const ThetaLayout& layout,
+                   const std::vector<double>& theta) {
   Dense d;
   int64_t cols = 0;
   d.offset.assign(f.random.size(), 0);
@@ -37,7 +38,8 @@ Dense DenseZLambda(const ModelFrame& f, const ThetaLayout& layout, const std::ve
     const Eigen::MatrixXd lam = layout.term(t).Lambda(layout.TermTheta(theta, t));
     for (int64_t i = 0; i < f.n(); ++i)
       for (int k = 0; k < q; ++k) z(i, d.offset[t] + term.level[i] * q + k) = term.z(i, k);
-    for (int64_t l = 0; l < term.levels; ++l) d.lambda.block(d.offset[t] + l * q, d.offset[t] + l * q, q, q) = lam;
+    for (int64_t l = 0; l < term.levels; ++l)
+      d.lambda.block(d.offset[t] + l * q, d.offset[t] + l * q, q, q) = lam;
   }
   d.zl = z * d.lambda;
   return d;
@@ -48,7 +50,9 @@ std::vector<double> RandomTheta(const ThetaLayout& layout, std::mt19937_64& rng)
   std::vector<double> theta(layout.size());
   for (int i = 0; i < layout.size(); ++i) {
     if (std::isfinite(layout.upper()[i]))  // a correlation
-      theta[i] = std::max(layout.lower()[i], -0.9) + 0.8 * u(rng) * (std::min(layout.upper()[i], 0.9) - std::max(layout.lower()[i], -0.9));
+      theta[i] =
+          std::max(layout.lower()[i], -0.9) +
+          0.8 * u(rng) * (std::min(layout.upper()[i], 0.9) - std::max(layout.lower()[i], -0.9));
     else if (std::isfinite(layout.lower()[i]))
       theta[i] = 0.1 + 2 * u(rng);
     else
@@ -99,7 +103,9 @@ TEST_P(FactorInvariantsTest, FactorReproducesMatrixAndConditionalsMatchDenseForm
     const Eigen::VectorXd u = llt.solve(d.zl.transpose() * (f.y - f.x * ev.beta()));
     const Eigen::VectorXd b = d.lambda * u;
     const double sigma2 = ev.sigma2(true);
-    const Eigen::MatrixXd cov = sigma2 * d.lambda * llt.solve(Eigen::MatrixXd::Identity(a.rows(), a.cols())) * d.lambda.transpose();
+    const Eigen::MatrixXd cov = sigma2 * d.lambda *
+                                llt.solve(Eigen::MatrixXd::Identity(a.rows(), a.cols())) *
+                                d.lambda.transpose();
     for (size_t t = 0; t < f.random.size(); ++t) {
       const int q = f.random[t].q();
       const Eigen::MatrixXd modes = ev.ConditionalModes(static_cast<int>(t));
@@ -120,14 +126,20 @@ TEST_P(FactorInvariantsTest, FactorReproducesMatrixAndConditionalsMatchDenseForm
 INSTANTIATE_TEST_SUITE_P(
     Models, FactorInvariantsTest,
     ::testing::Values(
-        Case{"sleepstudy", "Reaction ~ Days + (Days | Subject)", CovStructure::kUnstructured, false},
-        Case{"sleepstudy", "Reaction ~ Days + (Days | Subject)", CovStructure::kCompoundSymmetry, false},
+        Case{"sleepstudy", "Reaction ~ Days + (Days | Subject)", CovStructure::kUnstructured,
+             false},
+        Case{"sleepstudy", "Reaction ~ Days + (Days | Subject)", CovStructure::kCompoundSymmetry,
+             false},
         Case{"sleepstudy", "Reaction ~ Days + (Days | Subject)", CovStructure::kDiagonal, true},
-        Case{"sleepstudy", "Reaction ~ Days + (Days || Subject)", CovStructure::kUnstructured, false},
-        Case{"orthodont", "distance ~ age * Sex + (age | Subject)", CovStructure::kCompoundSymmetry, true},
-        Case{"penicillin", "diameter ~ 1 + (1 | plate) + (1 | sample)", CovStructure::kUnstructured, false},
+        Case{"sleepstudy", "Reaction ~ Days + (Days || Subject)", CovStructure::kUnstructured,
+             false},
+        Case{"orthodont", "distance ~ age * Sex + (age | Subject)", CovStructure::kCompoundSymmetry,
+             true},
+        Case{"penicillin", "diameter ~ 1 + (1 | plate) + (1 | sample)", CovStructure::kUnstructured,
+             false},
         Case{"pastes", "strength ~ 1 + (1 | batch/cask)", CovStructure::kUnstructured, false},
-        Case{"machines", "score ~ Machine + (1 | Worker) + (1 | Worker:Machine)", CovStructure::kUnstructured, false}));
+        Case{"machines", "score ~ Machine + (1 | Worker) + (1 | Worker:Machine)",
+             CovStructure::kUnstructured, false}));
 
 TEST(ThreadIndependenceTest, BitwiseIdenticalForAnyThreadCount) {
   const ModelFrame f = test::LoadFrame(LMM_SHARED_DIR, "insteval",

@@ -186,7 +186,8 @@ inline ModelFrame MakeFrame(const Table& table, const FrameSpec& spec) {
     }
     t.level_labels = SortedLevels(labels);
     std::map<std::string, int32_t> index;
-    for (size_t l = 0; l < t.level_labels.size(); ++l) index[t.level_labels[l]] = static_cast<int32_t>(l);
+    for (size_t l = 0; l < t.level_labels.size(); ++l)
+      index[t.level_labels[l]] = static_cast<int32_t>(l);
     t.levels = static_cast<int64_t>(t.level_labels.size());
     for (int64_t i = 0; i < n; ++i) t.level.push_back(index[labels[i]]);
     t.z.resize(n, static_cast<Eigen::Index>(rs.columns.size()));

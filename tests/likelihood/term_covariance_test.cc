@@ -33,7 +33,8 @@ TEST(TermCovarianceTest, UnstructuredIsLme4ColumnMajorLowerTriangle) {
 TEST(TermCovarianceTest, DiagonalAndHomogeneous) {
   const TermCovariance d(3, CovStructure::kDiagonal, false);
   EXPECT_EQ(d.size(), 3);
-  EXPECT_EQ(d.Lambda(std::vector<double>{1, 2, 3}), Eigen::Vector3d(1, 2, 3).asDiagonal().toDenseMatrix());
+  EXPECT_EQ(d.Lambda(std::vector<double>{1, 2, 3}),
+            Eigen::Vector3d(1, 2, 3).asDiagonal().toDenseMatrix());
   const TermCovariance h(3, CovStructure::kDiagonal, true);
   EXPECT_EQ(h.size(), 1);
   EXPECT_EQ(h.Lambda(std::vector<double>{2}), 2 * Eigen::MatrixXd::Identity(3, 3));
@@ -67,7 +68,8 @@ TEST(TermCovarianceTest, CompoundSymmetryIsCholeskyOfDRD) {
 }
 
 TEST(TermCovarianceTest, ScalarTermHasOneParameter) {
-  for (CovStructure s : {CovStructure::kUnstructured, CovStructure::kDiagonal, CovStructure::kCompoundSymmetry}) {
+  for (CovStructure s :
+       {CovStructure::kUnstructured, CovStructure::kDiagonal, CovStructure::kCompoundSymmetry}) {
     const TermCovariance c(1, s, false);
     EXPECT_EQ(c.size(), 1);
     EXPECT_EQ(c.lower()[0], 0.0);

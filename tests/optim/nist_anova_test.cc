@@ -25,8 +25,8 @@ namespace lmm {
 namespace {
 
 struct NistAnova {
-  std::vector<int32_t> group;            // 0-based
-  std::vector<std::string> response;     // as written
+  std::vector<int32_t> group;         // 0-based
+  std::vector<std::string> response;  // as written
   double msb = 0, msw = 0;
   int groups = 0;
 };
@@ -70,8 +70,10 @@ double ShiftedDecimal(const std::string& text, int64_t shift) {
   const std::string digits = negative ? text.substr(1) : text;
   const size_t dot = digits.find('.');
   const int64_t whole = std::stoll(digits.substr(0, dot));
-  const double frac = dot == std::string::npos ? 0.0 : std::strtod(("0" + digits.substr(dot)).c_str(), nullptr);
-  return negative ? static_cast<double>(-whole - shift) - frac : static_cast<double>(whole - shift) + frac;
+  const double frac =
+      dot == std::string::npos ? 0.0 : std::strtod(("0" + digits.substr(dot)).c_str(), nullptr);
+  return negative ? static_cast<double>(-whole - shift) - frac
+                  : static_cast<double>(whole - shift) + frac;
 }
 
 ModelFrame OneWayFrame(const NistAnova& d, bool exact) {
@@ -80,7 +82,8 @@ ModelFrame OneWayFrame(const NistAnova& d, bool exact) {
   ModelFrame f;
   f.y.resize(n);
   for (int64_t i = 0; i < n; ++i)
-    f.y(i) = exact ? ShiftedDecimal(d.response[i], shift) : std::strtod(d.response[i].c_str(), nullptr);
+    f.y(i) =
+        exact ? ShiftedDecimal(d.response[i], shift) : std::strtod(d.response[i].c_str(), nullptr);
   f.x = Eigen::MatrixXd::Ones(n, 1);
   f.fixed_names = {"(Intercept)"};
   RandomEffectTerm t;

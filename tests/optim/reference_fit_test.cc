@@ -15,10 +15,10 @@
 namespace lmm {
 namespace {
 
-const char* const kReferences[] = {"dyestuff_ml",         "insteval_ml",    "machines_reml",
-                                   "orthodont_ml",        "pastes_reml",    "penicillin_reml",
-                                   "sleepstudy_diag_reml", "sleepstudy_ml",  "sleepstudy_reml",
-                                   "t43_reml",            "toy_reml"};
+const char* const kReferences[] = {
+    "dyestuff_ml",     "insteval_ml",          "machines_reml", "orthodont_ml",    "pastes_reml",
+    "penicillin_reml", "sleepstudy_diag_reml", "sleepstudy_ml", "sleepstudy_reml", "t43_reml",
+    "toy_reml"};
 
 std::string StripSuffix(const std::string& group) {
   const size_t dot = group.rfind('.');
@@ -45,8 +45,8 @@ TEST_P(ReferenceFitTest, MatchesLme4) {
             << fit.optimizer.evaluations << " evaluations, " << fit.seconds << " s, "
             << fit.optimizer.status << ", polish steps " << fit.optimizer.polish_accepted
             << ", max|grad| " << fit.convergence.max_abs_gradient << ", min eig "
-            << fit.convergence.min_hessian_eigenvalue << (fit.convergence.singular ? ", singular" : "")
-            << "\n";
+            << fit.convergence.min_hessian_eigenvalue
+            << (fit.convergence.singular ? ", singular" : "") << "\n";
 
   EXPECT_NEAR(fit.loglik, ref["loglik"].get<double>(), 1e-3);
   EXPECT_FALSE(fit.convergence.singular);
@@ -77,8 +77,8 @@ TEST_P(ReferenceFitTest, MatchesLme4) {
         continue;
       found = true;
       const double scale = std::sqrt(t.covariance(i, i) * t.covariance(j, j));
-      EXPECT_NEAR(t.covariance(i, j), vcov, 0.01 * (i == j ? vcov : scale)) << group << " " << v1
-                                                                            << " " << v2;
+      EXPECT_NEAR(t.covariance(i, j), vcov, 0.01 * (i == j ? vcov : scale))
+          << group << " " << v1 << " " << v2;
     }
     EXPECT_TRUE(found) << group << " " << v1;
   }

@@ -3,8 +3,8 @@
 // With L = [L_00 0; L_r0 L_rr] the factor of Lambda'Z'Z Lambda + I (L_00 block diagonal with
 // blocks L_c, L_r0's column block c the term rows of P_c, L_rr the term rows of L_S), the modes
 // solve L' u = l_yZ' - L_XZ' beta [Bates et al. 2015, eq. 20], and (L L')^{-1}'s diagonal blocks
-// are, for level c of term 0, L_c^{-T} L_c^{-1} + W_c' W_c with W_c = L_rr^{-1} L_r0[:, c] L_c^{-1},
-// and for a rest term the column blocks of L_rr^{-1}: (L_rr^{-1}[:, J])' L_rr^{-1}[:, J].
+// are, for level c of term 0, L_c^{-T} L_c^{-1} + W_c' W_c with W_c = L_rr^{-1} L_r0[:, c]
+// L_c^{-1}, and for a rest term the column blocks of L_rr^{-1}: (L_rr^{-1}[:, J])' L_rr^{-1}[:, J].
 #include <Eigen/Dense>
 
 #include "likelihood/cpu/cpu_evaluator.h"

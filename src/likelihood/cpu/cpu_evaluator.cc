@@ -60,7 +60,8 @@ CpuEvaluator::CpuEvaluator(const ModelFrame& frame, const EvaluatorOptions& opti
       const int64_t chunk = idx[j] / kScatterColumns;
       int64_t e = j;
       while (e < rows && idx[e] / kScatterColumns == chunk) ++e;
-      lists[chunk].push_back({static_cast<int32_t>(c), static_cast<int32_t>(j), static_cast<int32_t>(e)});
+      lists[chunk].push_back(
+          {static_cast<int32_t>(c), static_cast<int32_t>(j), static_cast<int32_t>(e)});
       j = e;
     }
   }

@@ -58,15 +58,15 @@ class CpuEvaluator final : public Evaluator {
   int64_t chunk_size_ = 1;
   int64_t num_chunks_ = 0;
   // Per-Update workspace (allocated once).
-  std::vector<double> lambda0_;                 // q0 x q0
+  std::vector<double> lambda0_;                // q0 x q0
   std::vector<std::vector<double>> lambda_r_;  // per rest block q_b x q_b
-  std::vector<double> lfac_;                    // l0 x q0 x q0: L_c
-  std::vector<double> panels_;                  // panels P_c, layout of cp_.panel
-  std::vector<double> chunk_logdet_;            // per chunk: 2 sum log diag L_c
-  std::vector<int64_t> chunk_failed_;           // per chunk: first failing level or -1
-  std::vector<double> chunk_xy_;                // per chunk: (p+1) x m partial of sum P P'
-  Eigen::MatrixXd s_;                           // m x m: S, then its Cholesky factor (lower)
-  Eigen::VectorXd scale_;                       // m: Lambda_r's diagonal when every q_b == 1
+  std::vector<double> lfac_;                   // l0 x q0 x q0: L_c
+  std::vector<double> panels_;                 // panels P_c, layout of cp_.panel
+  std::vector<double> chunk_logdet_;           // per chunk: 2 sum log diag L_c
+  std::vector<int64_t> chunk_failed_;          // per chunk: first failing level or -1
+  std::vector<double> chunk_xy_;               // per chunk: (p+1) x m partial of sum P P'
+  Eigen::MatrixXd s_;                          // m x m: S, then its Cholesky factor (lower)
+  Eigen::VectorXd scale_;                      // m: Lambda_r's diagonal when every q_b == 1
   bool rest_scalar_ = true;
   // Term-row scatter work: per chunk of columns of S, items [scatter_off_[k], scatter_off_[k+1]).
   struct ScatterItem {

@@ -68,7 +68,8 @@ CrossProducts BuildCrossProducts(const ModelFrame& frame, const ThetaLayout& lay
     throw Error(ErrorKind::kNumerical,
                 "evaluator: the terms after " + t0.group + " have " + std::to_string(cp.mt) +
                     " random effects in all; the CPU evaluator stores them densely and accepts at "
-                    "most " + std::to_string(kMaxDenseRest - p - 1));
+                    "most " +
+                    std::to_string(kMaxDenseRest - p - 1));
   cp.centering = MakeCentering(frame);
   const CenteringInfo& cen = cp.centering;
   auto xy = [&](int64_t i, int j) {
@@ -95,8 +96,8 @@ CrossProducts BuildCrossProducts(const ModelFrame& frame, const ThetaLayout& lay
     for (int64_t k = first[c]; k < first[c + 1]; ++k)
       for (size_t b = 0; b < cp.rest.size(); ++b) {
         const RestBlock& rb = cp.rest[b];
-        const int32_t base = static_cast<int32_t>(
-            rb.offset + frame.random[rb.term].level[rows[k]] * static_cast<int64_t>(rb.q));
+        const int32_t base = static_cast<int32_t>(rb.offset + frame.random[rb.term].level[rows[k]] *
+                                                                  static_cast<int64_t>(rb.q));
         level_tiles.push_back({static_cast<int32_t>(b), base});
       }
     std::sort(level_tiles.begin(), level_tiles.end(),

@@ -27,7 +27,7 @@
 namespace lmm::cpu {
 
 struct RestBlock {
-  int term = 0;        // ModelFrame term index
+  int term = 0;  // ModelFrame term index
   int q = 0;
   int64_t levels = 0;
   int64_t offset = 0;  // first row of this block in A
@@ -53,9 +53,9 @@ struct CrossProducts {
   int term0 = 0;
   int q0 = 0;
   int64_t l0 = 0;
-  std::vector<double> d;          // l0 blocks of q0 x q0 (column-major): Z_0c'Z_0c
-  std::vector<int64_t> tile_off;  // l0 + 1 offsets into tiles
-  std::vector<Tile> tiles;        // level c's tiles, sorted by base
+  std::vector<double> d;           // l0 blocks of q0 x q0 (column-major): Z_0c'Z_0c
+  std::vector<int64_t> tile_off;   // l0 + 1 offsets into tiles
+  std::vector<Tile> tiles;         // level c's tiles, sorted by base
   std::vector<int64_t> panel_off;  // l0 + 1 offsets into panel (in doubles)
   std::vector<int64_t> row_off;    // l0 + 1 offsets into row_index
   std::vector<int32_t> row_index;  // per panel row: its row of A (increasing within a level)
@@ -70,8 +70,8 @@ struct CrossProducts {
   int64_t panel_rows(int64_t c) const { return row_off[c + 1] - row_off[c]; }
 };
 
-// Largest dense rest (m) accepted; beyond it the dense Schur complement would not fit in memory.
-inline constexpr int64_t kMaxDenseRest = 40000;
+// Largest dense rest (m) accepted: A and S take 2 m^2 doubles (2.3 GB at m = 12000).
+inline constexpr int64_t kMaxDenseRest = 12000;
 
 // Throws lmm::Error when the model's rest is too large for dense storage or the frame is
 // inconsistent.

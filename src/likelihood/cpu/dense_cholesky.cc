@@ -44,7 +44,8 @@ int64_t DenseCholeskyLower(Eigen::MatrixXd& a, ThreadPool& pool) {
       const int64_t rb = std::min(kBlock, n - i0);
       for (int64_t j0 = 0; j0 < kb; j0 += kSolveColumns) {
         const int64_t jb = std::min(kSolveColumns, kb - j0);
-        if (j0 > 0) SubtractProductNt(&a(i0, k + j0), n, &a(i0, k), n, &a(k + j0, k), n, rb, jb, j0);
+        if (j0 > 0)
+          SubtractProductNt(&a(i0, k + j0), n, &a(i0, k), n, &a(k + j0, k), n, rb, jb, j0);
         for (int64_t jj = j0; jj < j0 + jb; ++jj) {
           double* col = &a(i0, k + jj);
           for (int64_t u = j0; u < jj; ++u) {

@@ -27,9 +27,9 @@ void SubtractProductNtEigen(double* c, int64_t ldc, const double* a, int64_t lda
 // keeps 12 accumulators in flight, enough to cover the FMA latency on two ports.
 template <int V>
 __attribute__((target("avx2,fma"), always_inline)) inline void Tile(double* c, int64_t ldc,
-                                                                      const double* a, int64_t lda,
-                                                                      const double* b, int64_t ldb,
-                                                                      int64_t depth) {
+                                                                    const double* a, int64_t lda,
+                                                                    const double* b, int64_t ldb,
+                                                                    int64_t depth) {
   __m256d acc[V][4];
   for (int v = 0; v < V; ++v)
     for (int q = 0; q < 4; ++q) acc[v][q] = _mm256_setzero_pd();
@@ -49,10 +49,10 @@ __attribute__((target("avx2,fma"), always_inline)) inline void Tile(double* c, i
 }
 
 __attribute__((target("avx2,fma"))) void SubtractProductNtAvx2(double* c, int64_t ldc,
-                                                                 const double* a, int64_t lda,
-                                                                 const double* b, int64_t ldb,
-                                                                 int64_t rows, int64_t cols,
-                                                                 int64_t depth) {
+                                                               const double* a, int64_t lda,
+                                                               const double* b, int64_t ldb,
+                                                               int64_t rows, int64_t cols,
+                                                               int64_t depth) {
   const int64_t rows12 = rows - rows % 12;
   const int64_t rows4 = rows - rows % 4;
   const int64_t cols4 = cols - cols % 4;

@@ -27,7 +27,8 @@ class ThreadPool {
   // allocate. body must not throw.
   template <class F>
   void ParallelFor(int64_t count, F&& body) {
-    Run(count, [](void* ctx, int64_t i) { (*static_cast<std::remove_reference_t<F>*>(ctx))(i); },
+    Run(
+        count, [](void* ctx, int64_t i) { (*static_cast<std::remove_reference_t<F>*>(ctx))(i); },
         &body);
   }
 
