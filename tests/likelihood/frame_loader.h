@@ -226,6 +226,9 @@ inline FrameSpec SpecFor(const std::string& formula) {
        {"Reaction", true, {{"Days"}}, {{"Subject", {"1"}}, {"Subject", {"Days"}}}}},
       {"Reaction ~ Days + (Days | Subject)",
        {"Reaction", true, {{"Days"}}, {{"Subject", {"1", "Days"}, CS::kUnstructured}}}},
+      // Not a reference fit: a vector-valued term after the first block (invariant tests).
+      {"Reaction ~ Days + (1 | Subject) + (Days | Subject)",
+       {"Reaction", true, {{"Days"}}, {{"Subject", {"1"}}, {"Subject", {"1", "Days"}}}}},
       {"score ~ factor(drug) + (1 | person)",
        {"score", true, {{"factor(drug)"}}, {{"person", {"1"}}}}},
       {"y ~ 1 + (1 | subject)", {"y", true, {}, {{"subject", {"1"}}}}},
