@@ -43,6 +43,20 @@ struct LikelihoodRatioTest {
   std::string kind;  // "chibar2" (one variance component) or "chi2-conservative"
 };
 
+// A test of a linear hypothesis L beta = c on the fixed effects: a model term's columns, all
+// coefficients but the intercept, or a user contrast. With a DDF method: F(numdf, dendf) (for
+// Kenward-Roger the scaled F); without: chi2(numdf) = numdf * F, dendf NaN.
+struct FixedEffectsTest {
+  std::string term;    // "factor(drug)", "all but (Intercept)", or the hypothesis as written
+  std::string kind;    // "term", "model", "contrast"
+  double statistic = 0;  // F, or chi2 without a DDF method
+  int numdf = 0;
+  double dendf = 0;
+  double p_value = 0;
+  double estimate = 0;   // one-df tests: L beta - c; NaN for several df
+  double std_error = 0;  // one-df tests: its SE (adjusted for Kenward-Roger)
+};
+
 struct WaldTest {
   double statistic = 0;
   int df = 0;
@@ -86,9 +100,16 @@ struct FitResult {
   double aic = 0, bic = 0;
   int df_model = 0;     // fixed effects + covariance parameters + residual variance
 
-  std::string ddf_method = "none";
+  std::string ddf_method = "none";  // none, residual, between-within, containment,
+                                    // satterthwaite, kenward-roger
+  std::string ddf_information;      // "expected"/"observed" for satterthwaite, kenward-roger
+  std::string se_method = "conventional";  // "kenward-roger": SEs, t, CIs from the adjusted cov.
   std::vector<FixedEffect> fixed_effects;
-  Eigen::MatrixXd fixed_covariance;  // cov(beta)
+  Eigen::MatrixXd fixed_covariance;  // cov(beta) (Kenward-Roger: the adjusted one)
+  std::vector<FixedEffectsTest> tests;
+  // Identifies the data a fit used (FNV-1a of the used responses' bits and nobs), so that two
+  // saved fits can be checked to be on the same data.
+  std::string response_hash;
   std::vector<VarianceComponent> random_effects;
   VarianceComponent residual;
   LikelihoodRatioTest lr_test_vs_linear;

@@ -45,6 +45,11 @@ struct ModelFrame {
   Eigen::MatrixXd x;                     // used rows x p, full column rank
   std::vector<std::string> fixed_names;  // p names, as model.matrix writes them
   std::vector<std::string> aliased;      // columns dropped as linearly dependent
+  // The formula's fixed terms ("factor(drug)", "age:Sex") and, per column of x, the index of the
+  // term it belongs to (-1 for "(Intercept)"). Empty fixed_term: unknown (frames not built by
+  // BuildModelFrame); users then treat each column as its own term.
+  std::vector<std::string> fixed_term_labels;
+  std::vector<int> fixed_term;
   std::vector<RandomEffectTerm> random;  // in formula order (after expanding || and /)
   std::vector<GroupSummary> groups;      // one per distinct grouping factor, lme4's order
 

@@ -2,7 +2,10 @@
 #include "lmm/fit.h"
 
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 
+#include "inference/ddf/small_sample.h"
 #include "inference/fixed_effects.h"
 #include "inference/lr_test.h"
 #include "inference/variance_components.h"
@@ -19,6 +22,27 @@ Backend ResolveBackend(BackendChoice choice) {
   return Backend::kCpu;
 }
 
+// FNV-1a over nobs and the bits of the used responses.
+std::string ResponseHash(const ModelFrame& frame) {
+  uint64_t h = 1469598103934665603ULL;
+  auto mix = [&h](uint64_t v) {
+    for (int b = 0; b < 8; ++b) {
+      h ^= (v >> (8 * b)) & 0xffU;
+      h *= 1099511628211ULL;
+    }
+  };
+  mix(static_cast<uint64_t>(frame.n()));
+  for (Eigen::Index i = 0; i < frame.y.size(); ++i) {
+    uint64_t bits = 0;
+    const double v = frame.y(i);
+    std::memcpy(&bits, &v, sizeof bits);
+    mix(bits);
+  }
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(h));
+  return text;
+}
+
 void CopyFrameFacts(const ModelFrame& frame, FitResult& fit) {
   fit.formula = frame.formula;
   fit.nobs = frame.n();
@@ -26,6 +50,7 @@ void CopyFrameFacts(const ModelFrame& frame, FitResult& fit) {
   fit.rows_dropped = frame.rows_dropped;
   fit.groups = frame.groups;
   fit.aliased = frame.aliased;
+  fit.response_hash = ResponseHash(frame);
 }
 
 void CopyConvergence(const FitCoreResult& core, FitResult& fit) {
@@ -55,6 +80,11 @@ FitResult Fit(const ModelFrame& frame, const FitOptions& options) {
   FitResult fit;
   CopyFrameFacts(frame, fit);
   fit.reml = options.reml;
+  if (!options.reml && (options.ddf == DdfMethod::kSatterthwaite ||
+                        options.ddf == DdfMethod::kKenwardRoger))
+    throw UsageError("--ddf " + inference::ddf::DdfMethodName(options.ddf) +
+                     " requires REML estimation; drop --ml (as Stata's mixed, Satterthwaite and "
+                     "Kenward-Roger are defined for REML only)");
 
   FitCoreOptions core_options;
   core_options.reml = options.reml;
@@ -77,6 +107,19 @@ FitResult Fit(const ModelFrame& frame, const FitOptions& options) {
       inference::FixedEffectsTable(frame.fixed_names, core.beta, core.beta_covariance, options.level);
   fit.has_wald_test = inference::WaldTestAllButIntercept(frame.fixed_names, core.beta,
                                                          core.beta_covariance, &fit.wald_test);
+  {
+    const ThetaLayout layout(frame);
+    const inference::ddf::FittedModel model{frame,     layout,    core.theta, core.sigma2,
+                                            core.beta, core.beta_covariance, options.reml};
+    inference::ddf::SmallSampleOptions ddf_options;
+    ddf_options.method = options.ddf;
+    ddf_options.information = options.information;
+    ddf_options.tests = options.tests;
+    ddf_options.term_tests = options.term_tests;
+    ddf_options.level = options.level;
+    ddf_options.threads = options.threads;
+    inference::ddf::ApplySmallSampleInference(model, ddf_options, &fit);
+  }
 
   EvaluatorOptions ev_options;
   ev_options.backend = core_options.backend;

@@ -6,6 +6,7 @@
 #include "cli/data_options.h"
 #include "io/atomic_file.h"
 #include "io/fit_report.h"
+#include "lmm/error.h"
 #include "lmm/fit.h"
 
 namespace lmm::cli {
@@ -21,7 +22,31 @@ struct FitFlags {
   std::string ranef;
   std::string predict;
   double level = 95;
+  std::string ddf = "none";
+  std::vector<std::string> tests;
 };
+
+// "--ddf METHOD[,eim|oim]"; Stata's names (repeated, anova, kroger) are accepted too.
+void ParseDdf(const std::string& text, FitOptions& options) {
+  const size_t comma = text.find(',');
+  const std::string name = text.substr(0, comma);
+  const std::string info = comma == std::string::npos ? "" : text.substr(comma + 1);
+  if (name == "none") options.ddf = DdfMethod::kNone;
+  else if (name == "residual") options.ddf = DdfMethod::kResidual;
+  else if (name == "between-within" || name == "repeated") options.ddf = DdfMethod::kBetweenWithin;
+  else if (name == "containment" || name == "anova") options.ddf = DdfMethod::kContainment;
+  else if (name == "satterthwaite") options.ddf = DdfMethod::kSatterthwaite;
+  else if (name == "kenward-roger" || name == "kroger") options.ddf = DdfMethod::kKenwardRoger;
+  else
+    throw UsageError("--ddf '" + text + "': expected none, residual, between-within, containment, "
+                     "satterthwaite or kenward-roger (optionally followed by ,eim or ,oim)");
+  const bool approximate =
+      options.ddf == DdfMethod::kSatterthwaite || options.ddf == DdfMethod::kKenwardRoger;
+  if (info == "eim" && approximate) options.information = InformationChoice::kExpected;
+  else if (info == "oim" && approximate) options.information = InformationChoice::kObserved;
+  else if (!info.empty())
+    throw UsageError("--ddf '" + text + "': ,eim and ,oim apply to satterthwaite and kenward-roger");
+}
 
 void Emit(const std::string& path, const std::string& text) {
   if (path.empty())
@@ -37,7 +62,8 @@ Runner AddFitCommand(CLI::App& app) {
       "fit",
       "Fit a linear mixed model by REML (default) or ML and report fixed effects (estimate, SE, z, "
       "p, CI), variance components (with SEs and CIs as Stata computes them), log-likelihood, "
-      "AIC/BIC, the LR test against the linear model, the Wald test, convergence diagnostics.");
+      "AIC/BIC, the LR test against the linear model, the Wald test, convergence diagnostics; with "
+      "--ddf, t tests with small-sample degrees of freedom and F tests of each fixed term.");
   auto f = std::make_shared<FitFlags>();
   AddDataFlags(*command, f->data);
   auto* reml = command->add_flag("--reml", f->reml, "restricted maximum likelihood (the default)");
@@ -54,6 +80,16 @@ Runner AddFitCommand(CLI::App& app) {
                       "write fitted values and residuals of the used rows to this CSV");
   command->add_option("--level", f->level, "confidence level in percent (default 95)")
       ->check(CLI::Range(10.0, 99.99));
+  command->add_option(
+      "--ddf", f->ddf,
+      "denominator degrees of freedom of the fixed-effects tests: none (z and chi2, the "
+      "default), residual, between-within, containment, satterthwaite[,eim|oim] (default oim, "
+      "as lmerTest) or kenward-roger[,eim|oim] (default eim, as pbkrtest; adjusted SEs); the last "
+      "two need REML");
+  command->add_option("--test", f->tests,
+                      "test a linear hypothesis on the coefficients by name, e.g. \"factor(drug)2 = "
+                      "factor(drug)3\", \"2*a + b = 3\", joint \"a = 0, b = 0\" (repeatable)")
+      ->allow_extra_args(false);
   return [command, f]() {
     if (!command->parsed()) return -1;
     const LoadedModel model = LoadModel(ToLoadOptions(f->data));
@@ -65,6 +101,8 @@ Runner AddFitCommand(CLI::App& app) {
                                             : BackendChoice::kAuto;
     options.level = f->level / 100.0;
     options.conditional_modes = !f->ranef.empty() || !f->predict.empty();
+    ParseDdf(f->ddf, options);
+    options.tests = f->tests;
     const FitResult fit = Fit(model.frame, options);
     if (!f->ranef.empty()) io::WriteFileAtomically(f->ranef, io::RanefCsv(fit));
     if (!f->predict.empty()) io::WriteFileAtomically(f->predict, io::PredictCsv(fit, model.frame));

@@ -73,7 +73,9 @@ void BuildFixed(const Formula& formula, const DataFrame& data, ModelFrame& frame
   for (size_t k = 0; k < keep.size(); ++k) {
     frame.x.col(static_cast<Eigen::Index>(k)) = fixed.values.col(keep[k]);
     frame.fixed_names.push_back(fixed.names[static_cast<size_t>(keep[k])]);
+    frame.fixed_term.push_back(fixed.term[static_cast<size_t>(keep[k])]);
   }
+  for (const Term& term : formula.fixed) frame.fixed_term_labels.push_back(term.Label());
 }
 
 void BuildRandom(const Formula& formula, const DataFrame& data, ModelFrame& frame) {

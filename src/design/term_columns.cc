@@ -66,9 +66,11 @@ TermColumns BuildTermColumns(const std::vector<Term>& terms, bool intercept, con
 
   std::vector<std::string> names;
   std::vector<std::vector<double>> columns;
+  std::vector<int> column_term;
   if (intercept) {
     names.push_back("(Intercept)");
     columns.emplace_back(rows.size(), 1.0);
+    column_term.push_back(-1);
   }
   bool indicator_coding_pending = !intercept;  // R's no-intercept rule, applied once
   std::vector<LabelSet> earlier;
@@ -109,12 +111,14 @@ TermColumns BuildTermColumns(const std::vector<Term>& terms, bool intercept, con
       term_columns = std::move(next_columns);
     }
     names.insert(names.end(), term_names.begin(), term_names.end());
+    column_term.insert(column_term.end(), term_names.size(), static_cast<int>(earlier.size()));
     for (auto& c : term_columns) columns.push_back(std::move(c));
     earlier.push_back(labels);
   }
 
   TermColumns out;
   out.names = std::move(names);
+  out.term = std::move(column_term);
   out.values.resize(static_cast<Eigen::Index>(rows.size()),
                     static_cast<Eigen::Index>(columns.size()));
   for (size_t j = 0; j < columns.size(); ++j)

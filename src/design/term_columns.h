@@ -13,6 +13,7 @@ namespace lmm::design {
 struct TermColumns {
   std::vector<std::string> names;  // "(Intercept)", "Days", "factor(drug)2", "age:SexMale"
   Eigen::MatrixXd values;          // rows x names.size()
+  std::vector<int> term;           // per column: index into `terms`, -1 for "(Intercept)"
 };
 
 // Columns of `terms` (plus the intercept when `intercept`) on data rows `rows`.

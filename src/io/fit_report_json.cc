@@ -68,6 +68,9 @@ nlohmann::json FitJson(const FitResult& fit) {
   j["bic"] = Num(fit.bic);
   j["df_model"] = fit.df_model;
   j["ddf_method"] = fit.ddf_method;
+  j["ddf_information"] = fit.ddf_information.empty() ? nlohmann::json() : nlohmann::json(fit.ddf_information);
+  j["se_method"] = fit.se_method;
+  j["response_hash"] = fit.response_hash;
   j["fixed_effects"] = nlohmann::json::array();
   for (const FixedEffect& fe : fit.fixed_effects)
     j["fixed_effects"].push_back({{"term", fe.term},
@@ -87,6 +90,18 @@ nlohmann::json FitJson(const FitResult& fit) {
                               {"df", fit.lr_test_vs_linear.df},
                               {"p_value", Num(fit.lr_test_vs_linear.p_value)},
                               {"kind", fit.lr_test_vs_linear.kind}};
+  j["tests"] = nlohmann::json::array();
+  for (const FixedEffectsTest& t : fit.tests)
+    j["tests"].push_back({{"term", t.term},
+                          {"kind", t.kind},
+                          {"statistic_type", std::isnan(t.dendf) ? "chi2" : "F"},
+                          {"F", std::isnan(t.dendf) ? Num(t.statistic / t.numdf) : Num(t.statistic)},
+                          {"chi2", std::isnan(t.dendf) ? Num(t.statistic) : nlohmann::json()},
+                          {"numdf", t.numdf},
+                          {"dendf", Num(t.dendf)},
+                          {"p_value", Num(t.p_value)},
+                          {"estimate", Num(t.estimate)},
+                          {"std_error", Num(t.std_error)}});
   j["wald_test"] = nlohmann::json();
   if (fit.has_wald_test)
     j["wald_test"] = {{"statistic", Num(fit.wald_test.statistic)},

@@ -50,15 +50,40 @@ void Header(const FitResult& f, std::string& out) {
 }
 
 void FixedTable(const FitResult& f, std::string& out) {
-  out += fmt::format("\nFixed effects:\n  {:<24} {:>12} {:>12} {:>9} {:>9} {:>12} {:>12}\n", "Term",
-                     "Estimate", "Std. Error", "z", "P>|z|", "[95% Conf.", "Interval]");
-  for (const FixedEffect& fe : f.fixed_effects)
-    out += fmt::format("  {:<24} {:>12} {:>12} {:>9} {:>9} {:>12} {:>12}\n", fe.term, G(fe.estimate),
-                       G(fe.std_error), G(fe.statistic, 4), P(fe.p_value), G(fe.conf_low),
-                       G(fe.conf_high));
-  if (f.has_wald_test)
+  if (f.ddf_method == "none") {
+    out += fmt::format("\nFixed effects:\n  {:<24} {:>12} {:>12} {:>9} {:>9} {:>12} {:>12}\n",
+                       "Term", "Estimate", "Std. Error", "z", "P>|z|", "[95% Conf.", "Interval]");
+    for (const FixedEffect& fe : f.fixed_effects)
+      out += fmt::format("  {:<24} {:>12} {:>12} {:>9} {:>9} {:>12} {:>12}\n", fe.term,
+                         G(fe.estimate), G(fe.std_error), G(fe.statistic, 4), P(fe.p_value),
+                         G(fe.conf_low), G(fe.conf_high));
+  } else {
+    out += fmt::format("\nFixed effects (DF method: {}{}{}):\n", f.ddf_method,
+                       f.ddf_information.empty() ? "" : ", " + f.ddf_information + " information",
+                       f.se_method == "kenward-roger" ? "; Kenward-Roger adjusted SEs" : "");
+    out += fmt::format("  {:<24} {:>12} {:>12} {:>9} {:>9} {:>9} {:>12} {:>12}\n", "Term",
+                       "Estimate", "Std. Error", "df", "t", "P>|t|", "[95% Conf.", "Interval]");
+    for (const FixedEffect& fe : f.fixed_effects)
+      out += fmt::format("  {:<24} {:>12} {:>12} {:>9} {:>9} {:>9} {:>12} {:>12}\n", fe.term,
+                         G(fe.estimate), G(fe.std_error), G(fe.df, 4), G(fe.statistic, 4),
+                         P(fe.p_value), G(fe.conf_low), G(fe.conf_high));
+  }
+  if (f.has_wald_test && f.ddf_method == "none")
     out += fmt::format("Wald chi2({}) = {:.2f}   Prob > chi2 = {}\n", f.wald_test.df,
                        f.wald_test.statistic, P(f.wald_test.p_value));
+}
+
+void TestsTable(const FitResult& f, std::string& out) {
+  if (f.tests.empty()) return;
+  out += fmt::format("\nTests of fixed effects{}:\n  {:<32} {:>10} {:>6} {:>10} {:>9}\n",
+                     f.ddf_method == "none" ? " (Wald chi2)" : "", "Term", "Statistic", "df",
+                     "Den. df", "P");
+  for (const FixedEffectsTest& t : f.tests) {
+    const bool chi2 = std::isnan(t.dendf);
+    out += fmt::format("  {:<32} {:>10} {:>6} {:>10} {:>9}\n", t.term,
+                       (chi2 ? "chi2 " : "F ") + G(t.statistic, 5), t.numdf, G(t.dendf, 5),
+                       P(t.p_value));
+  }
 }
 
 void RandomTable(const FitResult& f, std::string& out) {
@@ -100,6 +125,7 @@ std::string FitText(const FitResult& fit) {
   std::string out;
   Header(fit, out);
   FixedTable(fit, out);
+  TestsTable(fit, out);
   RandomTable(fit, out);
   return out;
 }
