@@ -11,6 +11,7 @@ using Runner = std::function<int()>;
 
 Runner AddDescribeCommand(CLI::App& app);
 Runner AddFitCommand(CLI::App& app);
+Runner AddLrtestCommand(CLI::App& app);
 Runner AddSimulateCommand(CLI::App& app);
 
 }  // namespace lmm::cli

@@ -26,7 +26,8 @@ int main(int argc, char** argv) {
   app.add_flag("--version", version, "print version, build type, CUDA support and devices seen");
   std::vector<lmm::cli::Runner> runners = {lmm::cli::AddFitCommand(app),
                                            lmm::cli::AddDescribeCommand(app),
-                                           lmm::cli::AddSimulateCommand(app)};
+                                           lmm::cli::AddSimulateCommand(app),
+                                           lmm::cli::AddLrtestCommand(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

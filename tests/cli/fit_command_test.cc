@@ -168,5 +168,95 @@ TEST(FitCommand, GpuBackendRefusedClearlyWhenMissing) {
   EXPECT_NE(r.err.find("GPU"), std::string::npos) << r.err;
 }
 
+// --ddf on the command line: JSON df/ddf_method/tests for Stata's t43 (df 12 and 4, F(3, 12) =
+// 24.76 as published), a --test contrast, the ML refusal (exit 2) and a bad hypothesis (exit 2).
+TEST(FitCommand, DdfFlagsFillJson) {
+  const std::string t43 = std::string(LMM_SHARED_DIR) + "/data/t43.csv";
+  const std::string formula = "score ~ factor(drug) + (1 | person)";
+  const json fit = FitJson({"--data", t43, "--formula", formula, "--ddf", "containment", "--test",
+                            "factor(drug)2 = factor(drug)3", "--test", "factor(drug)4 = 0"});
+  ASSERT_TRUE(fit.is_object());
+  EXPECT_EQ(fit["ddf_method"], "containment");
+  EXPECT_EQ(fit["fixed_effects"][0]["df"].get<double>(), 4);
+  EXPECT_EQ(fit["fixed_effects"][1]["df"].get<double>(), 12);
+  ASSERT_GE(fit["tests"].size(), 4u);
+  EXPECT_EQ(fit["tests"][0]["term"], "factor(drug)");
+  EXPECT_NEAR(fit["tests"][0]["F"].get<double>(), 24.76, 0.005);
+  EXPECT_EQ(fit["tests"][0]["numdf"], 3);
+  EXPECT_EQ(fit["tests"][0]["dendf"].get<double>(), 12);
+  EXPECT_EQ(fit["tests"][2]["term"], "factor(drug)2 = factor(drug)3");
+  EXPECT_EQ(fit["tests"][2]["kind"], "contrast");
+  EXPECT_NEAR(fit["tests"][2]["estimate"].get<double>(), 10.0, 1e-6);  // -0.8 - (-10.8)
+  // F(1, 12) of the drug 4 coefficient is its t^2.
+  const double t4 = fit["fixed_effects"][3]["statistic"].get<double>();
+  EXPECT_NEAR(fit["tests"][3]["F"].get<double>(), t4 * t4, 1e-8 * t4 * t4);
+
+  const json kr = FitJson({"--data", t43, "--formula", formula, "--ddf", "kenward-roger"});
+  EXPECT_EQ(kr["se_method"], "kenward-roger");
+  EXPECT_EQ(kr["ddf_information"], "expected");
+  EXPECT_NEAR(kr["fixed_effects"][0]["df"].get<double>(), 5.38602241028, 1e-6);
+
+  auto r = RunCli({"fit", "--data", t43, "--formula", formula, "--ml", "--ddf", "satterthwaite"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("REML"), std::string::npos) << r.err;
+  r = RunCli({"fit", "--data", t43, "--formula", formula, "--test", "drug2 = 0"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--test"), std::string::npos) << r.err;
+  r = RunCli({"fit", "--data", t43, "--formula", formula, "--ddf", "kenward-roger,xim"});
+  EXPECT_EQ(r.exit_code, 2);
+}
+
+// lrtest: sleepstudy (Days | Subject) against (1 | Subject) by ML: LR = 2 (loglik difference) with
+// 2 df (a variance and a covariance: conservative note); the REML pair with different fixed
+// effects is refused, as is a pair on different data. lme4: anova(m0, m1) gives Chisq 42.139 on
+// 2 df for the ML fits (logLik -897.04 and -875.97).
+TEST(LrtestCommand, NestedFitsAndRefusals) {
+  testing::TempDir dir;
+  const std::string sleep = std::string(LMM_SHARED_DIR) + "/data/sleepstudy.csv";
+  auto save = [&](const std::string& name, std::vector<std::string> args) {
+    args.insert(args.begin(), {"fit", "--format", "json", "--output", dir.path() + "/" + name});
+    const auto r = RunCli(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return dir.path() + "/" + name;
+  };
+  const std::string m1 = save("m1.json", {"--data", sleep, "--formula",
+                                          "Reaction ~ Days + (Days | Subject)", "--ml"});
+  const std::string m0 = save("m0.json", {"--data", sleep, "--formula",
+                                          "Reaction ~ Days + (1 | Subject)", "--ml"});
+  auto r = RunCli({"lrtest", m1, m0, "--format", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json lr = json::parse(r.out);
+  EXPECT_EQ(lr["df"], 2);
+  EXPECT_NEAR(lr["statistic"].get<double>(), 42.139, 2e-3);
+  EXPECT_EQ(lr["kind"], "chi2-conservative");
+  EXPECT_NE(lr["null"]["formula"].get<std::string>().find("(1 | Subject)"), std::string::npos);
+  r = RunCli({"lrtest", m0, m1});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("LR chi2(2)"), std::string::npos) << r.out;
+
+  // One variance parameter: chibar2(01).
+  const std::string lm = save("lm.json", {"--data", sleep, "--formula",
+                                          "Reaction ~ Days + (1 | Subject) + (0 + Days | Subject)",
+                                          "--ml"});
+  r = RunCli({"lrtest", lm, m0, "--format", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(json::parse(r.out)["kind"], "chibar2(01)");
+
+  const std::string r1 = save("r1.json", {"--data", sleep, "--formula",
+                                          "Reaction ~ Days + (Days | Subject)"});
+  const std::string r0 = save("r0.json", {"--data", sleep, "--formula",
+                                          "Reaction ~ 1 + (Days | Subject)"});
+  r = RunCli({"lrtest", r1, r0});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--ml"), std::string::npos) << r.err;
+  r = RunCli({"lrtest", r1, m0});
+  EXPECT_EQ(r.exit_code, 2);  // REML vs ML
+  const std::string other = save("other.json", {"--data", std::string(LMM_SHARED_DIR) +
+                                                "/data/t43.csv", "--formula",
+                                                "score ~ 1 + (1 | person)", "--ml"});
+  r = RunCli({"lrtest", other, m1});
+  EXPECT_EQ(r.exit_code, 2);
+}
+
 }  // namespace
 }  // namespace lmm
