@@ -24,6 +24,10 @@ struct Column {
   std::string name;
   ColumnType type = ColumnType::kNumeric;
   std::vector<double> numbers;      // kNumeric: one value per row, NaN where missing
+  // kNumeric: what the doubles lost of the written decimals, per row (numbers[i] + remainders[i]
+  // is the decimal to ~1e-16 of its fraction); empty when nothing was lost, as for all values
+  // below 2^31. Used to keep digits of data like NIST's 1000000000000.4.
+  std::vector<double> remainders;
   std::vector<int32_t> codes;       // kCategorical: index into `levels`, -1 where missing
   std::vector<std::string> levels;  // kCategorical: distinct values in byte order
   std::vector<uint8_t> missing;     // 1 where the cell is missing (both types)

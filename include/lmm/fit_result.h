@@ -76,6 +76,7 @@ struct ConvergenceReport {
   bool converged = false;
   bool singular = false;
   double max_abs_gradient = 0;       // of the objective in theta at the optimum
+  double scaled_gradient = 0;        // lme4's max |solve(chol(Hessian), gradient)|
   double min_hessian_eigenvalue = 0; // of the objective's Hessian in theta (free parameters)
   std::string message;               // why not converged, when not
   int iterations = 0;

@@ -41,7 +41,11 @@ struct GroupSummary {
 struct ModelFrame {
   std::string formula;                   // the formula text as given
   std::string response;                  // response label
-  Eigen::VectorXd y;                     // used rows
+  Eigen::VectorXd y;                     // used rows, minus response_offset
+  // A constant subtracted from the response when its decimals carry more digits than doubles near
+  // its magnitude hold (Column::remainders; NIST SmLs07-09). Nonzero only with an intercept, whose
+  // estimate and the fitted values add it back; nothing else depends on it.
+  double response_offset = 0;
   Eigen::MatrixXd x;                     // used rows x p, full column rank
   std::vector<std::string> fixed_names;  // p names, as model.matrix writes them
   std::vector<std::string> aliased;      // columns dropped as linearly dependent

@@ -53,6 +53,24 @@ void CopyFrameFacts(const ModelFrame& frame, FitResult& fit) {
   fit.response_hash = ResponseHash(frame);
 }
 
+double ScaledGradient(const ConvergenceInfo& info) {
+  std::vector<Eigen::Index> free;
+  for (Eigen::Index i = 0; i < info.gradient.size(); ++i)
+    if (!info.at_bound[static_cast<size_t>(i)]) free.push_back(i);
+  if (free.empty()) return 0.0;
+  const auto k = static_cast<Eigen::Index>(free.size());
+  Eigen::MatrixXd h(k, k);
+  Eigen::VectorXd g(k);
+  for (Eigen::Index a = 0; a < k; ++a) {
+    g(a) = info.gradient(free[a]);
+    for (Eigen::Index b = 0; b < k; ++b) h(a, b) = info.hessian(free[a], free[b]);
+  }
+  const Eigen::LLT<Eigen::MatrixXd> llt(h);
+  if (llt.info() != Eigen::Success) return g.cwiseAbs().maxCoeff();
+  // chol(H) in R is the upper factor U (H = U'U); solve(U, g).
+  return llt.matrixU().solve(g).cwiseAbs().maxCoeff();
+}
+
 void CopyConvergence(const FitCoreResult& core, FitResult& fit) {
   ConvergenceReport& c = fit.convergence;
   c.singular = core.convergence.singular;
@@ -61,9 +79,11 @@ void CopyConvergence(const FitCoreResult& core, FitResult& fit) {
   c.iterations = core.optimizer.iterations;
   c.evaluations = core.optimizer.evaluations;
   c.seconds = core.seconds;
-  // lme4's check: max |gradient| < 2e-3 (scaled) and a positive definite Hessian; a singular fit's
-  // Hessian is taken over the parameters not at a bound.
-  const bool gradient_ok = c.max_abs_gradient < 2e-3;
+  // lme4's checkConv: the gradient scaled by the Hessian's Cholesky factor, solve(chol(H), g),
+  // below 2e-3 (so the criterion does not grow with n), over the parameters not at a bound; where
+  // that Hessian is not positive definite, the raw gradient below 2e-3.
+  c.scaled_gradient = ScaledGradient(core.convergence);
+  const bool gradient_ok = c.scaled_gradient < 2e-3;
   const bool hessian_ok = !(c.min_hessian_eigenvalue < 0) || c.singular;
   c.converged = core.optimizer.converged && gradient_ok && hessian_ok;
   if (!core.optimizer.converged)
@@ -91,7 +111,12 @@ FitResult Fit(const ModelFrame& frame, const FitOptions& options) {
   core_options.threads = options.threads;
   core_options.backend = ResolveBackend(options.backend);
   core_options.conditional_variances = options.conditional_modes;
-  const FitCoreResult core = FitCore(frame, core_options);
+  FitCoreResult core = FitCore(frame, core_options);
+  // The model frame's y may be shifted by response_offset (only with an intercept): put it back into
+  // the intercept so that every reported estimate is on the data's scale.
+  if (frame.response_offset != 0)
+    for (int j = 0; j < frame.p(); ++j)
+      if (frame.fixed_names[static_cast<size_t>(j)] == "(Intercept)") core.beta(j) += frame.response_offset;
   fit.backend = core_options.backend == Backend::kGpu ? "gpu" : "cpu";
   fit.theta = core.theta;
   CopyConvergence(core, fit);

@@ -52,6 +52,18 @@ void BuildResponse(const Formula& formula, const DataFrame& data, ModelFrame& fr
                                                             design::VariableUse::kNumeric);
   frame.response = formula.response.label;
   frame.y = Eigen::Map<const Eigen::VectorXd>(y.numbers.data(), frame.rows_used);
+  // Where the file's decimals hold more digits than the doubles, subtract the first value in
+  // double-double arithmetic: (x_i - c) is exact for x_i within a factor 2 of c, then the lost
+  // remainder is added back.
+  const Column* column = formula.response.kind == Variable::Kind::kColumn
+                             ? data.Find(formula.response.column)
+                             : nullptr;
+  if (column != nullptr && !column->remainders.empty()) {
+    const double c = frame.y(0);
+    for (Eigen::Index i = 0; i < frame.y.size(); ++i)
+      frame.y(i) = (frame.y(i) - c) + column->remainders[static_cast<size_t>(frame.used_rows[i])];
+    frame.response_offset = c;
+  }
   if (frame.y.maxCoeff() == frame.y.minCoeff())
     throw DataError(fmt::format("{}: the response '{}' is constant ({}) in the rows used: there is "
                                 "no variation to model",
@@ -142,6 +154,13 @@ ModelFrame BuildModelFrame(const Formula& formula, const DataFrame& data) {
   SelectRows(formula, data, frame);
   BuildResponse(formula, data, frame);
   BuildFixed(formula, data, frame);
+  // The offset only moves the intercept; without one, put it back into y.
+  if (frame.response_offset != 0 &&
+      std::find(frame.fixed_names.begin(), frame.fixed_names.end(), "(Intercept)") ==
+          frame.fixed_names.end()) {
+    frame.y.array() += frame.response_offset;
+    frame.response_offset = 0;
+  }
   BuildRandom(formula, data, frame);
   SummarizeGroups(frame);
   return frame;

@@ -83,6 +83,35 @@ CellClass ClassifyNumber(std::string_view trimmed, double* value) {
   return CellClass::kNumber;
 }
 
+double DecimalRemainder(std::string_view trimmed, double value) {
+  if (!(std::abs(value) >= 2147483648.0)) return 0.0;
+  std::string_view s = trimmed;
+  bool negative = false;
+  if (!s.empty() && (s[0] == '+' || s[0] == '-')) {
+    negative = s[0] == '-';
+    s.remove_prefix(1);
+  }
+  const size_t dot = s.find('.');
+  if (dot == std::string_view::npos || dot == 0 || dot > 18) return 0.0;
+  int64_t integer = 0;
+  for (size_t i = 0; i < dot; ++i) {
+    if (s[i] < '0' || s[i] > '9') return 0.0;
+    integer = integer * 10 + (s[i] - '0');
+  }
+  std::string fraction = "0";
+  fraction.append(s.substr(dot));
+  for (size_t i = 2; i < fraction.size(); ++i)
+    if (fraction[i] < '0' || fraction[i] > '9') return 0.0;
+  double frac = 0;
+  if (fraction.size() > 2 &&
+      std::from_chars(fraction.data(), fraction.data() + fraction.size(), frac).ec != std::errc())
+    return 0.0;
+  // |value| rounds integer + frac, so integer - |value| is exact (Sterbenz: both lie within a
+  // factor of two of each other); adding frac rounds only at ~1e-16 of the fraction.
+  const double magnitude = (static_cast<double>(integer) - std::abs(value)) + frac;
+  return negative ? -magnitude : magnitude;
+}
+
 size_t FindInvalidUtf8(std::string_view text) {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   const size_t n = text.size();

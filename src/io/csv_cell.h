@@ -40,6 +40,12 @@ enum class CellClass {
 // double is +-0 (the correctly rounded value).
 CellClass ClassifyNumber(std::string_view trimmed, double* value);
 
+// For a cell ClassifyNumber read as the number `value`: the part of the written decimal that the
+// double lost, exact(text) - value, when the text is a plain decimal ([+-]digits.digits, no
+// exponent) with at most 18 integer digits and |value| >= 2^31; else 0. value + remainder carries
+// the decimal to ~1e-16 of its fractional part, which keeps NIST's 1e12 + 0.1 data exact enough.
+double DecimalRemainder(std::string_view trimmed, double value);
+
 // Offset of the first byte that makes `text` invalid UTF-8 (RFC 3629: no overlong forms, no
 // surrogates, nothing past U+10FFFF), or of its first NUL byte; std::string_view::npos when valid.
 size_t FindInvalidUtf8(std::string_view text);

@@ -28,6 +28,7 @@ class ChunkParser {
     std::string_view trimmed = TrimSpaces(text);
     if (plan_.na_tokens.Contains(trimmed)) {
       col.numbers.push_back(kNaN);
+      if (!col.remainders.empty()) col.remainders.push_back(0.0);
       col.missing.push_back(1);
       if (col.has_text()) col.codes.push_back(-1);
       return true;
@@ -36,12 +37,18 @@ class ChunkParser {
     const CellClass kind = ClassifyNumber(trimmed, &value);
     col.missing.push_back(0);
     if (kind == CellClass::kNumber) {
+      const double remainder = DecimalRemainder(trimmed, value);
+      if (remainder != 0 || !col.remainders.empty()) {  // allocated at the first nonzero one
+        col.remainders.resize(col.numbers.size(), 0.0);
+        col.remainders.push_back(remainder);
+      }
       col.numbers.push_back(value);
       ++col.numeric_cells;
       if (col.has_text()) col.codes.push_back(col.levels.Intern(text));
       return true;
     }
     col.numbers.push_back(kNaN);
+    if (!col.remainders.empty()) col.remainders.push_back(0.0);
     if (kind == CellClass::kText) {
       // The raw bytes hold the same characters plus doubled quotes, so offsets map directly.
       const size_t bad = FindInvalidUtf8(plan_.bytes.substr(f.begin, f.end - f.begin));

@@ -35,6 +35,7 @@ struct CellNote {
 // the earlier rows if the column turns out categorical.
 struct ChunkColumn {
   std::vector<double> numbers;  // NaN where missing or not a finite number
+  std::vector<double> remainders;  // DecimalRemainder per row; empty while all are 0
   std::vector<uint8_t> missing;
   std::vector<int32_t> codes;  // local codes for rows [text_from_row, rows), -1 where missing
   int64_t text_from_row = -1;  // -1: no text cell seen

@@ -46,6 +46,24 @@ void Concatenate(std::vector<ChunkResult>& chunks, size_t slot, int64_t rows, st
   }
 }
 
+// Remainders of the chunks that have any, zeros for the others; empty when no chunk has any.
+void MergeRemainders(std::vector<ChunkResult>& chunks, size_t slot, int64_t rows,
+                     std::vector<double>& out) {
+  const bool any = std::any_of(chunks.begin(), chunks.end(), [slot](const ChunkResult& c) {
+    return !c.columns[slot].remainders.empty();
+  });
+  if (!any) return;
+  out.reserve(static_cast<size_t>(rows));
+  for (ChunkResult& chunk : chunks) {
+    std::vector<double>& v = chunk.columns[slot].remainders;
+    if (v.empty())
+      out.insert(out.end(), chunk.columns[slot].numbers.size(), 0.0);
+    else
+      out.insert(out.end(), v.begin(), v.end());
+    Release(v);
+  }
+}
+
 void MergeCategorical(const MergeInput& in, size_t slot, int64_t rows, Column& col) {
   std::vector<std::string_view> all;
   for (const ChunkResult& chunk : *in.chunks)
@@ -127,6 +145,7 @@ DataFrame MergeChunks(const MergeInput& in) {
     if (in.categorical[s]) {
       MergeCategorical(in, s, frame.rows, col);
     } else {
+      MergeRemainders(chunks, s, frame.rows, col.remainders);  // before numbers are moved
       Concatenate(chunks, s, frame.rows, col.numbers,
                   [](ChunkColumn& c) -> std::vector<double>& { return c.numbers; });
     }

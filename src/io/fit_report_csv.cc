@@ -33,7 +33,8 @@ std::string PredictCsv(const FitResult& fit, const ModelFrame& frame) {
   std::string out = "row,observed,fitted,residual\n";
   for (Eigen::Index i = 0; i < frame.y.size(); ++i)
     out += fmt::format("{},{:.17g},{:.17g},{:.17g}\n", frame.used_rows[static_cast<size_t>(i)] + 1,
-                       frame.y(i), fit.fitted(i), frame.y(i) - fit.fitted(i));
+                       frame.y(i) + frame.response_offset, fit.fitted(i),
+                       frame.y(i) + frame.response_offset - fit.fitted(i));
   return out;
 }
 

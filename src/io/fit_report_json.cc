@@ -56,6 +56,7 @@ nlohmann::json FitJson(const FitResult& fit) {
   j["converged"] = c.converged;
   j["singular"] = c.singular;
   j["convergence"] = {{"max_abs_gradient", Num(c.max_abs_gradient)},
+                      {"scaled_gradient", Num(c.scaled_gradient)},
                       {"min_hessian_eigenvalue", Num(c.min_hessian_eigenvalue)},
                       {"message", c.message},
                       {"seconds", c.seconds}};

@@ -41,9 +41,10 @@ void Header(const FitResult& f, std::string& out) {
                      f.aic, f.bic, f.df_model);
   const ConvergenceReport& c = f.convergence;
   out += fmt::format(
-      "Converged: {} (max |gradient| {}, min Hessian eigenvalue {}); {} iterations, {} "
+      "Converged: {} (max |gradient| {}, scaled {}, min Hessian eigenvalue {}); {} iterations, {} "
       "evaluations, {:.3f} s\n",
-      c.converged ? "yes" : "NO", G(c.max_abs_gradient, 3), G(c.min_hessian_eigenvalue, 3),
+      c.converged ? "yes" : "NO", G(c.max_abs_gradient, 3), G(c.scaled_gradient, 3),
+      G(c.min_hessian_eigenvalue, 3),
       c.iterations, c.evaluations, c.seconds);
   if (!c.converged && !c.message.empty()) out += "Warning: " + c.message + "\n";
   if (c.singular) out += "boundary (singular) fit: some variance component is zero or a correlation is +-1\n";

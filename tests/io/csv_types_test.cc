@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "io/csv_cell.h"
+#include "io/csv_parse.h"
 #include "io/csv_test_util.h"
 
 namespace lmm::testing {
@@ -227,3 +228,36 @@ TEST(CsvCell, FindInvalidUtf8) {
 
 }  // namespace
 }  // namespace lmm::testing
+
+namespace lmm {
+namespace {
+
+// Decimal remainders: what a double loses of a long decimal near 1e12 is kept beside it, so that
+// numbers[i] + remainders[i] equals the written value to ~1e-16 of its fraction.
+TEST(CsvRemainders, KeepTheDigitsDoublesLoseNear1e12) {
+  const DataFrame f = ParseCsv("y,x\n1000000000000.4,1.5\n1000000000000.3,2\n-1000000000000.7,3\n",
+                               "r.csv", CsvOptions{});
+  const Column& y = *f.Find("y");
+  ASSERT_EQ(y.remainders.size(), 3u);
+  EXPECT_NEAR((y.numbers[0] - 1e12) + y.remainders[0], 0.4, 1e-15);
+  EXPECT_NEAR((y.numbers[1] - 1e12) + y.remainders[1], 0.3, 1e-15);
+  EXPECT_NEAR((y.numbers[2] + 1e12) + y.remainders[2], -0.7, 1e-15);
+  EXPECT_TRUE(f.Find("x")->remainders.empty());  // small values lose nothing worth keeping
+}
+
+TEST(CsvRemainders, SameWithManyChunks) {
+  std::string csv = "y\n";
+  for (int i = 0; i < 2000; ++i) csv += (i < 1500 ? "7\n" : "1000000000000.1\n");
+  CsvOptions options;
+  options.threads = 4;
+  // Small chunks: the first chunks have no remainders, the last ones do.
+  const DataFrame f = io::ParseCsvChunked(csv, "r.csv", options, 64);
+  const Column& y = *f.Find("y");
+  ASSERT_EQ(y.remainders.size(), 2000u);
+  EXPECT_EQ(y.remainders[0], 0.0);
+  EXPECT_EQ(y.numbers[0], 7.0);
+  EXPECT_NEAR((y.numbers[1999] - 1e12) + y.remainders[1999], 0.1, 1e-15);
+}
+
+}  // namespace
+}  // namespace lmm
