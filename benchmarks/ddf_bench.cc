@@ -65,9 +65,8 @@ void KenwardRoger(benchmark::State& state, const std::string& name) {
       fe.estimate = m.core.beta(j);
       fit.fixed_effects.push_back(fe);
     }
-    const inference::ddf::FittedModel model{m.frame,      layout,  m.core.theta,
-                                            m.core.sigma2, m.core.beta, m.core.beta_covariance,
-                                            true};
+    const inference::ddf::FittedModel model{
+        m.frame, layout, m.core.theta, m.core.sigma2, m.core.beta, m.core.beta_covariance, true};
     inference::ddf::SmallSampleOptions options;
     options.method = DdfMethod::kKenwardRoger;
     options.threads = 2;

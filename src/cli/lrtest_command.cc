@@ -53,12 +53,13 @@ SavedFit ReadFit(const std::string& path) {
     f.aic = j.at("aic").get<double>();
     f.bic = j.at("bic").get<double>();
     f.df = j.at("df_model").get<int>();
-    for (const json& fe : j.at("fixed_effects")) f.fixed.push_back(fe.at("term").get<std::string>());
+    for (const json& fe : j.at("fixed_effects"))
+      f.fixed.push_back(fe.at("term").get<std::string>());
     if (j.contains("response_hash") && j["response_hash"].is_string())
       f.response_hash = j["response_hash"].get<std::string>();
   } catch (const json::exception& e) {
-    throw DataError(fmt::format("lrtest: '{}' is not a saved `lmmgpu fit --format json` ({})",
-                                path, e.what()));
+    throw DataError(
+        fmt::format("lrtest: '{}' is not a saved `lmmgpu fit --format json` ({})", path, e.what()));
   }
   f.variance_parameters = f.df - static_cast<int>(f.fixed.size());
   return f;
@@ -75,18 +76,21 @@ struct LrResult {
 
 LrResult Compare(const SavedFit& a, const SavedFit& b) {
   if (a.method != b.method)
-    throw UsageError(fmt::format("lrtest: '{}' is a {} fit and '{}' a {} fit; compare fits by "
-                                 "the same method",
-                                 a.path, a.method, b.path, b.method));
+    throw UsageError(
+        fmt::format("lrtest: '{}' is a {} fit and '{}' a {} fit; compare fits by "
+                    "the same method",
+                    a.path, a.method, b.path, b.method));
   if (a.nobs != b.nobs ||
       (!a.response_hash.empty() && !b.response_hash.empty() && a.response_hash != b.response_hash))
-    throw UsageError(fmt::format("lrtest: the fits use different data ({} and {} observations{}); "
-                                 "an LR test needs the same rows",
-                                 a.nobs, b.nobs, a.nobs == b.nobs ? ", different responses" : ""));
+    throw UsageError(
+        fmt::format("lrtest: the fits use different data ({} and {} observations{}); "
+                    "an LR test needs the same rows",
+                    a.nobs, b.nobs, a.nobs == b.nobs ? ", different responses" : ""));
   if (a.df == b.df)
-    throw UsageError(fmt::format("lrtest: both fits have {} parameters; nested models differ in "
-                                 "their number of parameters",
-                                 a.df));
+    throw UsageError(
+        fmt::format("lrtest: both fits have {} parameters; nested models differ in "
+                    "their number of parameters",
+                    a.df));
   LrResult r;
   r.null = a.df < b.df ? &a : &b;
   r.alt = a.df < b.df ? &b : &a;
@@ -97,13 +101,15 @@ LrResult Compare(const SavedFit& a, const SavedFit& b) {
         "lrtest: REML fits with different fixed effects are not comparable (their restricted "
         "likelihoods are of different linear combinations of the data); refit both with --ml");
   if (!std::includes(fa.begin(), fa.end(), fn.begin(), fn.end()))
-    throw UsageError(fmt::format("lrtest: the fixed effects of '{}' are not a subset of those of "
-                                 "'{}'; the models are not nested",
-                                 r.null->path, r.alt->path));
+    throw UsageError(
+        fmt::format("lrtest: the fixed effects of '{}' are not a subset of those of "
+                    "'{}'; the models are not nested",
+                    r.null->path, r.alt->path));
   if (r.null->variance_parameters > r.alt->variance_parameters)
-    throw UsageError(fmt::format("lrtest: '{}' has fewer parameters but more variance "
-                                 "parameters than '{}'; the models are not nested",
-                                 r.null->path, r.alt->path));
+    throw UsageError(
+        fmt::format("lrtest: '{}' has fewer parameters but more variance "
+                    "parameters than '{}'; the models are not nested",
+                    r.null->path, r.alt->path));
   r.df = r.alt->df - r.null->df;
   r.statistic = 2 * (r.alt->loglik - r.null->loglik);
   if (r.statistic < 0) {
@@ -114,27 +120,31 @@ LrResult Compare(const SavedFit& a, const SavedFit& b) {
   if (dvar == 1 && r.df == 1) {
     r.kind = "chibar2(01)";
     r.p_value = r.statistic > 0 ? 0.5 * inference::ChiSquaredUpperP(r.statistic, 1) : 1.0;
-    r.note += "The null sets a variance on the boundary of the parameter space: p from the 50:50 "
-              "mixture of chi2(0) and chi2(1).";
+    r.note +=
+        "The null sets a variance on the boundary of the parameter space: p from the 50:50 "
+        "mixture of chi2(0) and chi2(1).";
   } else {
     r.kind = dvar > 0 ? "chi2-conservative" : "chi2";
     r.p_value = inference::ChiSquaredUpperP(r.statistic, r.df);
     if (dvar > 0)
-      r.note += "The test includes variance parameters on the boundary of the parameter space: "
-                "the chi2 reference distribution makes it conservative.";
+      r.note +=
+          "The test includes variance parameters on the boundary of the parameter space: "
+          "the chi2 reference distribution makes it conservative.";
   }
   return r;
 }
 
 json ToJson(const LrResult& r) {
   auto model = [](const SavedFit& f) {
-    return json{{"file", f.path}, {"formula", f.formula}, {"method", f.method},
-                {"nobs", f.nobs}, {"df", f.df},           {"loglik", f.loglik},
-                {"aic", f.aic},   {"bic", f.bic}};
+    return json{{"file", f.path}, {"formula", f.formula}, {"method", f.method}, {"nobs", f.nobs},
+                {"df", f.df},     {"loglik", f.loglik},   {"aic", f.aic},       {"bic", f.bic}};
   };
-  return json{{"null", model(*r.null)}, {"alternative", model(*r.alt)},
-              {"statistic", r.statistic}, {"df", r.df},
-              {"p_value", r.p_value},     {"kind", r.kind},
+  return json{{"null", model(*r.null)},
+              {"alternative", model(*r.alt)},
+              {"statistic", r.statistic},
+              {"df", r.df},
+              {"p_value", r.p_value},
+              {"kind", r.kind},
               {"note", r.note}};
 }
 

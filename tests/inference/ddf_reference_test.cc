@@ -35,7 +35,8 @@ std::vector<Case> SharedCases() {
     const json ref = testing::ReadJson(entry.path().string());
     if (ref["method"] != "REML" || !ref.contains("fixed")) continue;
     bool has = false;
-    for (const auto& [name, fe] : ref["fixed"].items()) has = has || fe.contains("df_kenward_roger");
+    for (const auto& [name, fe] : ref["fixed"].items())
+      has = has || fe.contains("df_kenward_roger");
     if (!has) continue;
     const std::string data = ref["data"].get<std::string>();
     out.push_back({entry.path().string(),
@@ -51,10 +52,10 @@ std::vector<Case> LocalCases() {
     if (entry.path().extension() != ".json") continue;
     const json ref = testing::ReadJson(entry.path().string());
     const std::string data = ref["data"].get<std::string>();
-    const std::string path = data.rfind("../", 0) == 0
-                                 ? testing::SharedDir() + "/data/" +
-                                       std::filesystem::path(data).filename().string()
-                                 : dir + "/" + data;
+    const std::string path =
+        data.rfind("../", 0) == 0
+            ? testing::SharedDir() + "/data/" + std::filesystem::path(data).filename().string()
+            : dir + "/" + data;
     out.push_back({entry.path().string(), path});
   }
   return out;

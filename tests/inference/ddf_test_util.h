@@ -7,8 +7,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "lmm/fit.h"
 #include "lmm/error.h"
+#include "lmm/fit.h"
 #include "lmm/load.h"
 
 namespace lmm::testing {

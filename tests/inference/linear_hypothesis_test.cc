@@ -9,7 +9,7 @@ namespace lmm::inference::ddf {
 namespace {
 
 const std::vector<std::string> kNames = {"(Intercept)", "factor(drug)2", "factor(drug)3", "a",
-                                         "ab", "I(x^2)"};
+                                         "ab",          "I(x^2)"};
 
 TEST(LinearHypothesis, Forms) {
   LinearHypothesis h = ParseHypothesis("factor(drug)2 = factor(drug)3", kNames);
@@ -33,9 +33,9 @@ TEST(LinearHypothesis, Forms) {
 }
 
 TEST(LinearHypothesis, Errors) {
-  EXPECT_THROW(ParseHypothesis("b = 0", kNames), Error);         // unknown name
-  EXPECT_THROW(ParseHypothesis("a", kNames), Error);             // no '='
-  EXPECT_THROW(ParseHypothesis("1 = 2", kNames), Error);         // no coefficient
+  EXPECT_THROW(ParseHypothesis("b = 0", kNames), Error);           // unknown name
+  EXPECT_THROW(ParseHypothesis("a", kNames), Error);               // no '='
+  EXPECT_THROW(ParseHypothesis("1 = 2", kNames), Error);           // no coefficient
   EXPECT_THROW(ParseHypothesis("a = 0, 2*a = 1", kNames), Error);  // dependent rows
   EXPECT_THROW(ParseHypothesis("a = 0 extra", kNames), Error);
   try {

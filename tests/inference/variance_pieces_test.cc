@@ -3,10 +3,11 @@
 // and crossed (penicillin: one cluster). Agreement to 1e-8 relative (both are direct linear
 // algebra in double; the condition numbers are below 1e6). Also: the REML score is zero at the
 // REML estimate (1e-4 relative to the information's scale: the optimizer stops at ~1e-6 in theta).
+#include "inference/ddf/variance_pieces.h"
+
 #include <gtest/gtest.h>
 
 #include "inference/ddf/cluster_partition.h"
-#include "inference/ddf/variance_pieces.h"
 #include "inference/ddf_test_util.h"
 #include "likelihood/fit_core.h"
 
@@ -40,7 +41,8 @@ Dense DenseReference(const ModelFrame& frame, const VariancePieces& pc) {
       const RandomEffectTerm& re = frame.random[static_cast<size_t>(par.term)];
       for (Eigen::Index i = 0; i < n; ++i)
         for (Eigen::Index j = 0; j < n; ++j)
-          if (re.level[i] == re.level[j]) gk(i, j) = re.z.row(i).dot(par.e * re.z.row(j).transpose());
+          if (re.level[i] == re.level[j])
+            gk(i, j) = re.z.row(i).dot(par.e * re.z.row(j).transpose());
     }
     v += par.value * gk;
     g.push_back(gk);
@@ -103,9 +105,13 @@ TEST(VariancePieces, NestedTwoFactors) {
   Check("pastes.csv", "strength ~ 1 + (1 | batch/cask)");
 }
 
-TEST(VariancePieces, Crossed) { Check("penicillin.csv", "diameter ~ 1 + (1 | plate) + (1 | sample)"); }
+TEST(VariancePieces, Crossed) {
+  Check("penicillin.csv", "diameter ~ 1 + (1 | plate) + (1 | sample)");
+}
 
-TEST(VariancePieces, Factor) { Check("machines.csv", "score ~ Machine + (1 | Worker) + (1 | Worker:Machine)"); }
+TEST(VariancePieces, Factor) {
+  Check("machines.csv", "score ~ Machine + (1 | Worker) + (1 | Worker:Machine)");
+}
 
 }  // namespace
 }  // namespace lmm

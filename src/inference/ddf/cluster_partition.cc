@@ -48,7 +48,8 @@ ClusterPartition PartitionClusters(const ModelFrame& frame) {
   // Rows by cluster (counting sort keeps row order within a cluster).
   std::vector<int64_t> row_cluster(static_cast<size_t>(n), 0);
   if (p.nested)
-    for (int64_t i = 0; i < n; ++i) row_cluster[i] = frame.random[top].level[static_cast<size_t>(i)];
+    for (int64_t i = 0; i < n; ++i)
+      row_cluster[i] = frame.random[top].level[static_cast<size_t>(i)];
   p.row_start.assign(clusters + 1, 0);
   for (int64_t c : row_cluster) ++p.row_start[static_cast<size_t>(c) + 1];
   for (size_t c = 0; c < clusters; ++c) p.row_start[c + 1] += p.row_start[c];
@@ -89,7 +90,8 @@ void RowEffects(const ModelFrame& frame, const ClusterPartition& partition, int6
   val->clear();
   for (size_t t = 0; t < frame.random.size(); ++t) {
     const RandomEffectTerm& re = frame.random[t];
-    const int off = partition.local_offset[t][static_cast<size_t>(re.level[static_cast<size_t>(i)])];
+    const int off =
+        partition.local_offset[t][static_cast<size_t>(re.level[static_cast<size_t>(i)])];
     for (int j = 0; j < re.q(); ++j) {
       idx->push_back(off + j);
       val->push_back(re.z(i, j));

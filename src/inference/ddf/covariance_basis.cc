@@ -29,7 +29,8 @@ std::vector<VarianceParameter> CovarianceBasis(const ModelFrame& frame,
     } else if (cs) {
       if (!re.homogeneous)
         throw UsageError(fmt::format(
-            "--ddf satterthwaite/kenward-roger: the heterogeneous compound-symmetry term of '{}' is "
+            "--ddf satterthwaite/kenward-roger: the heterogeneous compound-symmetry term of '{}' "
+            "is "
             "not linear in its variance parameters; use an unstructured or homogeneous term",
             re.group));
       add(Eigen::MatrixXd::Identity(q, q), "var - cov", s(0, 0) - s(1, 0));

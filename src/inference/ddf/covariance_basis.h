@@ -1,10 +1,10 @@
 // The variance parameters phi of Kenward & Roger (1997) and pbkrtest: var(y) is linear in them,
 //   V = sigma^2 I + sum_k phi_k Z_t(k) (I_levels (x) E_k) Z_t(k)',
 // where E_k is a fixed symmetric q_t x q_t pattern of random-effect term t(k). For an unstructured
-// term phi runs over the lower triangle of Sigma_t (E = e_i e_i' for a variance, e_i e_j' + e_j e_i'
-// for a covariance); a diagonal term has its variances; a homogeneous diagonal term one variance
-// (E = I); a homogeneous compound-symmetry term Sigma = a I + b 11' has (a, b). Heterogeneous
-// compound symmetry is not linear in any such basis and is refused.
+// term phi runs over the lower triangle of Sigma_t (E = e_i e_i' for a variance, e_i e_j' + e_j
+// e_i' for a covariance); a diagonal term has its variances; a homogeneous diagonal term one
+// variance (E = I); a homogeneous compound-symmetry term Sigma = a I + b 11' has (a, b).
+// Heterogeneous compound symmetry is not linear in any such basis and is refused.
 #pragma once
 
 #include <Eigen/Dense>

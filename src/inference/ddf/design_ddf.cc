@@ -17,7 +17,7 @@ int SymmetricRank(const Eigen::MatrixXd& a, const Eigen::MatrixXd& reference) {
   for (Eigen::Index i = 0; i < a.rows(); ++i)
     s(i) = reference(i, i) > 0 ? 1 / std::sqrt(reference(i, i)) : 0.0;
   const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(s.asDiagonal() * a * s.asDiagonal(),
-                                                          Eigen::EigenvaluesOnly);
+                                                           Eigen::EigenvaluesOnly);
   const double top = std::max(1.0, eig.eigenvalues().cwiseAbs().maxCoeff());
   int rank = 0;
   for (Eigen::Index i = 0; i < a.rows(); ++i)
@@ -28,7 +28,8 @@ int SymmetricRank(const Eigen::MatrixXd& a, const Eigen::MatrixXd& reference) {
 }  // namespace
 
 std::vector<double> ResidualDf(const ModelFrame& frame) {
-  return std::vector<double>(static_cast<size_t>(frame.p()), static_cast<double>(frame.n() - frame.p()));
+  return std::vector<double>(static_cast<size_t>(frame.p()),
+                             static_cast<double>(frame.n() - frame.p()));
 }
 
 std::vector<double> BetweenWithinDf(const ModelFrame& frame) {
@@ -36,8 +37,9 @@ std::vector<double> BetweenWithinDf(const ModelFrame& frame) {
   const RandomEffectTerm& g = frame.random[0];
   for (const RandomEffectTerm& re : frame.random)
     if (re.grouping_factor != g.grouping_factor || re.levels != g.levels)
-      throw UsageError("--ddf between-within needs a two-level model (one grouping factor); use "
-                       "containment, satterthwaite or kenward-roger");
+      throw UsageError(
+          "--ddf between-within needs a two-level model (one grouping factor); use "
+          "containment, satterthwaite or kenward-roger");
   const int p = frame.p();
   std::vector<bool> between(static_cast<size_t>(p), true);
   for (int j = 0; j < p; ++j) {

@@ -121,8 +121,9 @@ class Parser {
   [[noreturn]] void Fail(const std::string& what) const {
     std::string known;
     for (const std::string& n : names_) known += (known.empty() ? "" : ", ") + n;
-    throw UsageError(fmt::format("--test \"{}\": expected {} at position {} (\"{}\"); coefficients: {}",
-                                 text_, what, pos_ + 1, text_.substr(pos_, 20), known));
+    throw UsageError(
+        fmt::format("--test \"{}\": expected {} at position {} (\"{}\"); coefficients: {}", text_,
+                    what, pos_ + 1, text_.substr(pos_, 20), known));
   }
 
   const std::string& text_;

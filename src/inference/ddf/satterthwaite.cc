@@ -40,7 +40,8 @@ HypothesisTest SatterthwaiteTest(const VariancePieces& pieces, const Eigen::Matr
   const Eigen::MatrixXd vl = l * pieces.cov_beta * l.transpose();
   const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(vl);
   const Eigen::VectorXd& values = eig.eigenvalues();  // ascending
-  const double tol = std::max(std::sqrt(std::numeric_limits<double>::epsilon()) * values.maxCoeff(), 0.0);
+  const double tol =
+      std::max(std::sqrt(std::numeric_limits<double>::epsilon()) * values.maxCoeff(), 0.0);
   std::vector<Eigen::Index> pos;
   for (Eigen::Index i = values.size() - 1; i >= 0; --i)
     if (values(i) > tol) pos.push_back(i);

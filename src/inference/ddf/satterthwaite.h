@@ -17,8 +17,8 @@
 namespace lmm::inference::ddf {
 
 struct HypothesisTest {
-  double f = 0;       // F statistic (t^2 for one row)
-  int numdf = 0;      // rank of L C L'
+  double f = 0;   // F statistic (t^2 for one row)
+  int numdf = 0;  // rank of L C L'
   double dendf = 0;
   double estimate = 0, std_error = 0;  // one-row tests: l'beta - c and its SE
 };

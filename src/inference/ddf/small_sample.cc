@@ -74,12 +74,18 @@ double Wald(const Eigen::MatrixXd& l, const Eigen::VectorXd& d, const Eigen::Mat
 
 std::string DdfMethodName(DdfMethod method) {
   switch (method) {
-    case DdfMethod::kNone: return "none";
-    case DdfMethod::kResidual: return "residual";
-    case DdfMethod::kBetweenWithin: return "between-within";
-    case DdfMethod::kContainment: return "containment";
-    case DdfMethod::kSatterthwaite: return "satterthwaite";
-    case DdfMethod::kKenwardRoger: return "kenward-roger";
+    case DdfMethod::kNone:
+      return "none";
+    case DdfMethod::kResidual:
+      return "residual";
+    case DdfMethod::kBetweenWithin:
+      return "between-within";
+    case DdfMethod::kContainment:
+      return "containment";
+    case DdfMethod::kSatterthwaite:
+      return "satterthwaite";
+    case DdfMethod::kKenwardRoger:
+      return "kenward-roger";
   }
   return "none";
 }
@@ -90,9 +96,10 @@ void ApplySmallSampleInference(const FittedModel& model, const SmallSampleOption
   const DdfMethod method = options.method;
   const bool approx = method == DdfMethod::kSatterthwaite || method == DdfMethod::kKenwardRoger;
   if (approx && !model.reml)
-    throw UsageError(fmt::format("--ddf {} requires REML estimation; drop --ml (as Stata's mixed, "
-                                 "Satterthwaite and Kenward-Roger are defined for REML only)",
-                                 DdfMethodName(method)));
+    throw UsageError(
+        fmt::format("--ddf {} requires REML estimation; drop --ml (as Stata's mixed, "
+                    "Satterthwaite and Kenward-Roger are defined for REML only)",
+                    DdfMethodName(method)));
   fit->ddf_method = DdfMethodName(method);
   const int p = frame.p();
   // The reported estimates (they include any response offset the frame took out of y).

@@ -60,22 +60,20 @@ class ClusterWork {
 
     MatrixXd z_t_z, r;
     ClusterCrossProducts(frame_, part_, c, xe_, &z_t_z, &r);
-    MatrixXd lam = MatrixXd::Zero(qc, qc);
-    for (int64_t b = b0; b < b1; ++b) {
-      const ClusterPartition::Block& bl = part_.blocks[static_cast<size_t>(b)];
-      const MatrixXd& l = lambda_[static_cast<size_t>(bl.term)];
-      lam.block(bl.local, bl.local, l.rows(), l.cols()) = l;
-    }
-    MatrixXd a_mat = lam.transpose() * z_t_z * lam;
+    // A = Lambda'Z'Z Lambda + I and M = Lambda A^{-1} Lambda' with Lambda applied block by block
+    // (it is block diagonal), so the dense work is one Cholesky, its inverse and two products.
+    MatrixXd a_mat = LambdaTimes(LambdaTimes(z_t_z, b0, b1, /*right=*/true, /*transpose=*/false),
+                                 b0, b1, /*right=*/false, /*transpose=*/true);
     a_mat.diagonal().array() += 1.0;
     const Eigen::LLT<MatrixXd> llt(a_mat);
     if (llt.info() != Eigen::Success)
       throw Error(ErrorKind::kNumerical, "DDF: Lambda'Z'Z Lambda + I is not positive definite");
-    const MatrixXd w = llt.matrixL().solve(lam.transpose());
-    const MatrixXd mm = w.transpose() * w;  // M = Lambda A^{-1} Lambda'
+    const MatrixXd a_inv = llt.solve(MatrixXd::Identity(qc, qc));
+    const MatrixXd mm =
+        LambdaTimes(LambdaTimes(a_inv, b0, b1, /*right=*/false, /*transpose=*/false), b0, b1,
+                    /*right=*/true, /*transpose=*/true);
     const MatrixXd ms = mm * z_t_z, mr = mm * r;
     const MatrixXd kk = z_t_z - z_t_z * ms;  // Z'V_r^{-1}Z
-    const MatrixXd k2 = kk - kk * ms;        // Z'V_r^{-2}Z
     const int64_t r0 = part_.row_start[static_cast<size_t>(c)];
     const int64_t r1 = part_.row_start[static_cast<size_t>(c) + 1];
     MatrixXd u(r1 - r0, xe_.cols());
@@ -109,13 +107,14 @@ class ClusterWork {
     std::vector<MatrixXd> eb(static_cast<size_t>(res)), keb(static_cast<size_t>(res));
     std::vector<bool> active(static_cast<size_t>(res), false);
     for (int k = 0; k < res; ++k) {
-      for (int64_t b = b0; b < b1; ++b) active[k] = active[k] || part_.blocks[b].term == params_[k].term;
+      for (int64_t b = b0; b < b1; ++b)
+        active[k] = active[k] || part_.blocks[b].term == params_[k].term;
       if (!active[k]) continue;
       eb[k] = ApplyE(k, bb, b0, b1);
       keb[k] = kk * eb[k];
       s.pt[k].noalias() += bb.transpose() * eb[k];
       s.tr_vg(k) += TraceE(k, kk, b0, b1);
-      s.t(k, res) += TraceE(k, k2, b0, b1);
+      s.t(k, res) += TraceEK2(k, kk, ms, b0, b1);
       s.qt[static_cast<size_t>(k * m + res)].noalias() += eb[k].transpose() * b2;
     }
     for (int k = 0; k < res; ++k) {
@@ -139,6 +138,39 @@ class ClusterWork {
       out.middleRows(bl.local, e.rows()).noalias() = e * in.middleRows(bl.local, e.rows());
     }
     return out;
+  }
+  // L X (right = false) or X L (right = true), L = Lambda, or Lambda' when transpose.
+  MatrixXd LambdaTimes(const MatrixXd& x, int64_t b0, int64_t b1, bool right,
+                       bool transpose) const {
+    MatrixXd out = x;
+    for (int64_t b = b0; b < b1; ++b) {
+      const ClusterPartition::Block& bl = part_.blocks[static_cast<size_t>(b)];
+      const MatrixXd& l = lambda_[static_cast<size_t>(bl.term)];
+      const auto qb = l.rows();
+      if (right)
+        out.middleCols(bl.local, qb) = transpose
+                                           ? MatrixXd(x.middleCols(bl.local, qb) * l.transpose())
+                                           : MatrixXd(x.middleCols(bl.local, qb) * l);
+      else
+        out.middleRows(bl.local, qb) = transpose
+                                           ? MatrixXd(l.transpose() * x.middleRows(bl.local, qb))
+                                           : MatrixXd(l * x.middleRows(bl.local, qb));
+    }
+    return out;
+  }
+  // tr(E_k K2) with K2 = Z'V_r^{-2}Z = K - K M S, from its diagonal blocks only.
+  double TraceEK2(int k, const MatrixXd& kk, const MatrixXd& ms, int64_t b0, int64_t b1) const {
+    const MatrixXd& e = params_[k].e;
+    double sum = 0;
+    for (int64_t b = b0; b < b1; ++b) {
+      const ClusterPartition::Block& bl = part_.blocks[static_cast<size_t>(b)];
+      if (bl.term != params_[k].term) continue;
+      const auto qb = e.rows();
+      const MatrixXd k2 = kk.block(bl.local, bl.local, qb, qb) -
+                          kk.middleRows(bl.local, qb) * ms.middleCols(bl.local, qb);
+      sum += e.cwiseProduct(k2).sum();
+    }
+    return sum;
   }
   // tr(E_k X) for symmetric X.
   double TraceE(int k, const MatrixXd& x, int64_t b0, int64_t b1) const {
@@ -166,7 +198,7 @@ class ClusterWork {
         if (ek.size() == 1 && ej.size() == 1) {
           sum += ek(0, 0) * ej(0, 0) * kab(0, 0) * kab(0, 0);
         } else {
-          const MatrixXd x = ek * kab;           // E_k K_ab
+          const MatrixXd x = ek * kab;              // E_k K_ab
           const MatrixXd y = ej * kab.transpose();  // E_j K_ba
           sum += x.cwiseProduct(y.transpose()).sum();
         }
@@ -216,8 +248,9 @@ VariancePieces ComputeVariancePieces(const ModelFrame& frame, const ClusterParti
     }
 
   // Clusters in contiguous chunks, one accumulator per chunk.
-  const int workers = std::max(1, std::min<int>(io::ResolveThreads(threads),
-                                                static_cast<int>(std::min<int64_t>(partition.clusters, 64))));
+  const int workers =
+      std::max(1, std::min<int>(io::ResolveThreads(threads),
+                                static_cast<int>(std::min<int64_t>(partition.clusters, 64))));
   std::vector<Sums> partial(static_cast<size_t>(workers), Sums(m, p1));
   const ClusterWork work(frame, partition, out.params, lambda, xe);
   io::ParallelFor(static_cast<size_t>(workers), workers, [&](size_t w) {

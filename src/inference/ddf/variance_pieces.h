@@ -15,7 +15,8 @@
 // Nothing of size n x n is formed. With V = sigma^2 (I + Z Lambda Lambda' Z') (Lambda: relative
 // covariance factor), Woodbury gives V^{-1} = sigma^{-2} (I - Z M Z'), M = Lambda (Lambda'Z'Z
 // Lambda + I)^{-1} Lambda', and for any two column blocks F, H of [Z X e]:
-//   F'V^{-1}H = sigma^{-2} (F'H - F'Z M Z'H),    F'V^{-2}H = sigma^{-2} (F'V^{-1}H - F'V^{-1}Z M Z'H)
+//   F'V^{-1}H = sigma^{-2} (F'H - F'Z M Z'H),    F'V^{-2}H = sigma^{-2} (F'V^{-1}H - F'V^{-1}Z M
+//   Z'H)
 // Every quantity above is a sum over independent clusters (ClusterPartition) of products of the
 // cluster's Z'Z, Z'X, Z'e, so the cost is sum_c (n_c q_c^2 + q_c^3) plus p^2 per cluster and
 // parameter pair.
@@ -35,8 +36,8 @@ namespace lmm::inference::ddf {
 struct VariancePieces {
   std::vector<VarianceParameter> params;  // m parameters, the residual variance last
   double sigma2 = 0;
-  Eigen::VectorXd beta;      // GLS estimate at the variance parameters (one refinement step)
-  Eigen::MatrixXd cov_beta;  // C = (X'V^{-1}X)^{-1}
+  Eigen::VectorXd beta;            // GLS estimate at the variance parameters (one refinement step)
+  Eigen::MatrixXd cov_beta;        // C = (X'V^{-1}X)^{-1}
   std::vector<Eigen::MatrixXd> p;  // P_k, p x p
   std::vector<Eigen::MatrixXd> q;  // Q_kj at q[k * m + j], p x p
   Eigen::MatrixXd trace_vgvg;      // tr(V^{-1}G_kV^{-1}G_j), m x m
