@@ -1,0 +1,56 @@
+// The profiled likelihood of a linear mixed model whose residuals have a within-cluster structure
+// var(e_c) = sigma^2 R_c(u) (residual/residual_structure.h).
+//
+// With R_c = L_c L_c' (Cholesky), premultiplying cluster c's rows of [Z X y] by L_c^{-1} gives a
+// model with independent residuals of variance sigma^2; because every grouping factor is constant
+// within a cluster (residual/clusters.h), the whitened rows of each term keep their levels, so the
+// whitened model is again a ModelFrame and the CPU blocked Cholesky applies unchanged. The
+// likelihoods differ by the Jacobian of the transformation:
+//   -2 l(theta, u) = -2 l_white(theta) + sum_c log|R_c|
+// for ML and REML alike [Pinheiro & Bates 2000, sec. 5.1.1, eqs. 5.4-5.6]. This evaluator reports
+// logdet_l() = log|L|^2 + sum_c log|R_c|, so Objective() and sigma2() are those of the model.
+//
+// SetResidualParameters(u) re-whitens (O(n m_c^2)) and rebuilds the inner evaluator's
+// cross-products (one pass over the rows); Update(theta) is then the usual blocked Cholesky.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "likelihood/cpu/cpu_evaluator.h"
+#include "likelihood/evaluator.h"
+#include "residual/clusters.h"
+#include "residual/residual_structure.h"
+
+namespace lmm {
+
+class ResidualEvaluator final : public Evaluator {
+ public:
+  // `frame`, `clusters` and `structure` must outlive the evaluator.
+  ResidualEvaluator(const ModelFrame& frame, const residual::Clusters& clusters,
+                    residual::ResidualStructure& structure, const EvaluatorOptions& options);
+
+  // Whitens for u (structure().size() values). Not positive definite: an error status, and
+  // Update() fails until a valid u is set.
+  Status SetResidualParameters(std::span<const double> u);
+  Status Update(std::span<const double> theta) override;
+  Eigen::MatrixXd ConditionalModes(int t) const override;
+  Eigen::MatrixXd ConditionalVariances(int t, double sigma2) const override;
+
+  double logdet_r() const { return logdet_r_; }  // sum_c log|R_c| at the last u
+  const std::vector<double>& residual_parameters() const { return u_; }
+
+ private:
+  const ModelFrame& frame_;
+  const residual::Clusters& clusters_;
+  residual::ResidualStructure& structure_;
+  EvaluatorOptions options_;
+  ModelFrame white_;  // the whitened frame (same levels, whitened y, x, z)
+  std::unique_ptr<CpuEvaluator> inner_;
+  std::vector<double> u_;
+  bool whitened_ = false;
+  double logdet_r_ = 0;
+};
+
+}  // namespace lmm
