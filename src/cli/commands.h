@@ -9,6 +9,7 @@ namespace lmm::cli {
 
 using Runner = std::function<int()>;
 
+Runner AddBatchCommand(CLI::App& app);
 Runner AddDescribeCommand(CLI::App& app);
 Runner AddFitCommand(CLI::App& app);
 Runner AddLrtestCommand(CLI::App& app);

@@ -2,6 +2,7 @@
 #include <iostream>
 #include <memory>
 
+#include "batch/responses_report.h"
 #include "cli/commands.h"
 #include "cli/data_options.h"
 #include "io/atomic_file.h"
@@ -24,6 +25,8 @@ struct FitFlags {
   double level = 95;
   std::string ddf = "none";
   std::vector<std::string> tests;
+  std::vector<std::string> responses;
+  std::string output_dir;
 };
 
 // "--ddf METHOD[,eim|oim]"; Stata's names (repeated, anova, kroger) are accepted too.
@@ -90,9 +93,18 @@ Runner AddFitCommand(CLI::App& app) {
                       "test a linear hypothesis on the coefficients by name, e.g. \"factor(drug)2 = "
                       "factor(drug)3\", \"2*a + b = 3\", joint \"a = 0, b = 0\" (repeatable)")
       ->allow_extra_args(false);
+  command->add_option("--responses", f->responses,
+                      "fit each of these response columns (comma-separated; glob patterns such as "
+                      "'y*' match column names, less the right-hand side's) with the formula's "
+                      "right-hand side and one shared design; rows missing any listed response are "
+                      "dropped from every fit. JSON array to stdout/--output, or one file per "
+                      "response with --output-dir; exit code 4 when some responses fail")
+      ->delimiter(',');
+  command->add_option("--output-dir", f->output_dir,
+                      "with --responses: write DIR/<response>.json (or .error.json) and "
+                      "DIR/summary.csv");
   return [command, f]() {
     if (!command->parsed()) return -1;
-    const LoadedModel model = LoadModel(ToLoadOptions(f->data));
     FitOptions options;
     options.reml = !f->ml;
     options.threads = f->data.threads;
@@ -103,6 +115,15 @@ Runner AddFitCommand(CLI::App& app) {
     options.conditional_modes = !f->ranef.empty() || !f->predict.empty();
     ParseDdf(f->ddf, options);
     options.tests = f->tests;
+    if (!f->responses.empty()) {
+      if (!f->ranef.empty() || !f->predict.empty())
+        throw UsageError("--ranef and --predict do not apply with --responses");
+      return batch::FitAndReportResponses(ToLoadOptions(f->data), f->responses, options,
+                                          {command->count("--format") > 0 ? f->format : "json",
+                                           f->output, f->output_dir});
+    }
+    if (!f->output_dir.empty()) throw UsageError("--output-dir applies with --responses only");
+    const LoadedModel model = LoadModel(ToLoadOptions(f->data));
     const FitResult fit = Fit(model.frame, options);
     if (!f->ranef.empty()) io::WriteFileAtomically(f->ranef, io::RanefCsv(fit));
     if (!f->predict.empty()) io::WriteFileAtomically(f->predict, io::PredictCsv(fit, model.frame));

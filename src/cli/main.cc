@@ -27,7 +27,8 @@ int main(int argc, char** argv) {
   std::vector<lmm::cli::Runner> runners = {lmm::cli::AddFitCommand(app),
                                            lmm::cli::AddDescribeCommand(app),
                                            lmm::cli::AddSimulateCommand(app),
-                                           lmm::cli::AddLrtestCommand(app)};
+                                           lmm::cli::AddLrtestCommand(app),
+                                           lmm::cli::AddBatchCommand(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,0 +1,246 @@
+#include "batch/responses.h"
+
+#include <fmt/format.h>
+#include <fnmatch.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <new>
+
+#include "design/variable_values.h"
+#include "lmm/error.h"
+
+namespace lmm::batch {
+namespace {
+
+// Synthetic response of the shared frame: never missing, never constant, so that building the
+// frame can fail only for what the responses share.
+constexpr const char* kBaseResponse = "lmmgpu base response";
+
+bool IsPattern(const std::string& item) { return item.find_first_of("*?[") != std::string::npos; }
+
+bool IsSyntacticName(const std::string& name) {
+  if (name.empty() || !(std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '.'))
+    return false;
+  if (name[0] == '.' && name.size() > 1 && std::isdigit(static_cast<unsigned char>(name[1])))
+    return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_';
+  });
+}
+
+// Position of the '~' outside backquotes, npos when none.
+size_t TildeAt(const std::string& formula) {
+  bool quoted = false;
+  for (size_t i = 0; i < formula.size(); ++i) {
+    if (formula[i] == '`')
+      quoted = !quoted;
+    else if (formula[i] == '~' && !quoted)
+      return i;
+  }
+  return std::string::npos;
+}
+
+// Rows of `data` listed in `rows`, every column.
+DataFrame SelectDataRows(const DataFrame& data, const std::vector<int64_t>& rows) {
+  DataFrame out;
+  out.source = data.source;
+  out.rows = static_cast<int64_t>(rows.size());
+  for (int64_t r : rows) out.row_line.push_back(data.row_line[static_cast<size_t>(r)]);
+  for (const Column& c : data.columns) {
+    Column s;
+    s.name = c.name;
+    s.type = c.type;
+    s.levels = c.levels;
+    s.numeric_cells = c.numeric_cells;
+    s.first_non_number = c.first_non_number;
+    for (int64_t r : rows) {
+      const auto i = static_cast<size_t>(r);
+      s.missing.push_back(c.missing[i]);
+      if (!c.numbers.empty()) s.numbers.push_back(c.numbers[i]);
+      if (!c.remainders.empty()) s.remainders.push_back(c.remainders[i]);
+      if (!c.codes.empty()) s.codes.push_back(c.codes[i]);
+    }
+    out.columns.push_back(std::move(s));
+  }
+  return out;
+}
+
+// The response part of the frame for `response`, as BuildModelFrame's response step makes it.
+void SetResponse(const std::string& formula_text, const DataFrame& data, ModelFrame& frame) {
+  const Formula formula = ParseFormula(formula_text);
+  const design::VariableValues y = design::EvaluateVariable(formula.response, data, frame.used_rows,
+                                                            design::VariableUse::kNumeric);
+  frame.formula = formula.text;
+  frame.response = formula.response.label;
+  frame.y = Eigen::Map<const Eigen::VectorXd>(y.numbers.data(), frame.rows_used);
+  frame.response_offset = 0;
+  const Column* column = formula.response.kind == Variable::Kind::kColumn
+                             ? data.Find(formula.response.column)
+                             : nullptr;
+  const bool intercept = std::find(frame.fixed_names.begin(), frame.fixed_names.end(),
+                                   "(Intercept)") != frame.fixed_names.end();
+  // Decimals with more digits than doubles hold, exactly as BuildModelFrame does: subtract the
+  // first value and add back the remainders; without an intercept the offset goes back into y.
+  if (column != nullptr && !column->remainders.empty()) {
+    const double c = frame.y(0);
+    for (Eigen::Index i = 0; i < frame.y.size(); ++i)
+      frame.y(i) = (frame.y(i) - c) + column->remainders[static_cast<size_t>(frame.used_rows[i])];
+    frame.response_offset = c;
+    if (!intercept) {
+      frame.y.array() += frame.response_offset;
+      frame.response_offset = 0;
+    }
+  }
+  if (frame.y.maxCoeff() == frame.y.minCoeff())
+    throw DataError(
+        fmt::format("{}: the response '{}' is constant ({}) in the rows used: there is "
+                    "no variation to model",
+                    data.source, frame.response, frame.y(0)));
+}
+
+}  // namespace
+
+std::vector<std::string> ExpandResponses(const std::vector<std::string>& items,
+                                         const std::vector<std::string>& columns,
+                                         const std::vector<std::string>& rhs_columns,
+                                         const std::string& source) {
+  std::vector<std::string> out;
+  auto add = [&out](const std::string& name) {
+    if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+  };
+  for (const std::string& item : items) {
+    if (!IsPattern(item)) {
+      if (std::find(columns.begin(), columns.end(), item) == columns.end())
+        throw DataError(
+            fmt::format("{}: --responses names column '{}', which the file does not "
+                        "have",
+                        source, item));
+      add(item);
+      continue;
+    }
+    bool matched = false;
+    for (const std::string& name : columns) {
+      if (fnmatch(item.c_str(), name.c_str(), 0) != 0) continue;
+      if (std::find(rhs_columns.begin(), rhs_columns.end(), name) != rhs_columns.end()) continue;
+      matched = true;
+      add(name);
+    }
+    if (!matched)
+      throw UsageError(
+          fmt::format("{}: --responses pattern '{}' matches no column (the right-hand "
+                      "side's columns are left out)",
+                      source, item));
+  }
+  return out;
+}
+
+std::string FormulaForResponse(const std::string& formula, const std::string& response) {
+  const std::string name = IsSyntacticName(response) ? response : "`" + response + "`";
+  const size_t tilde = TildeAt(formula);
+  if (tilde == std::string::npos) return name + " ~ " + formula;
+  const size_t lhs_begin = formula.find_first_not_of(" \t\r\n");
+  if (lhs_begin == tilde) return name + " " + formula.substr(tilde);
+  const size_t lhs_end = formula.find_last_not_of(" \t\r\n", tilde - 1) + 1;
+  return formula.substr(0, lhs_begin) + name + formula.substr(lhs_end);
+}
+
+std::vector<ResponseOutcome> FitResponses(
+    const LoadOptions& load, const std::vector<std::string>& items, const FitOptions& options,
+    const std::function<void(const ResponseOutcome&)>& on_done) {
+  if (items.empty()) throw UsageError("--responses lists no response");
+  const Formula base_formula = ParseFormula(FormulaForResponse(load.formula, kBaseResponse));
+  std::vector<std::string> rhs_columns = base_formula.Columns();
+  rhs_columns.erase(std::remove(rhs_columns.begin(), rhs_columns.end(), kBaseResponse),
+                    rhs_columns.end());
+
+  // Read only what is needed, unless a pattern needs every column name.
+  CsvOptions csv = load.csv;
+  if (std::none_of(items.begin(), items.end(), IsPattern)) {
+    std::vector<std::string> keep = rhs_columns;
+    for (const std::string& item : items)
+      if (std::find(keep.begin(), keep.end(), item) == keep.end()) keep.push_back(item);
+    csv.keep = keep;
+  } else {
+    csv.keep.reset();
+  }
+  DataFrame data = ReadCsv(load.data_path, csv);
+  std::vector<std::string> names;
+  for (const Column& c : data.columns) names.push_back(c.name);
+  const std::vector<std::string> responses =
+      ExpandResponses(items, names, rhs_columns, data.source);
+
+  // Rows where every response is present; drops counted under the first missing one.
+  std::vector<const Column*> response_columns;
+  for (const std::string& r : responses) response_columns.push_back(data.Find(r));
+  std::vector<int64_t> dropped(responses.size(), 0);
+  std::vector<int64_t> rows;
+  for (int64_t r = 0; r < data.rows; ++r) {
+    size_t k = 0;
+    while (k < response_columns.size() && !response_columns[k]->missing[static_cast<size_t>(r)])
+      ++k;
+    if (k == response_columns.size())
+      rows.push_back(r);
+    else
+      ++dropped[k];
+  }
+  DataFrame sub = SelectDataRows(data, rows);
+  Column base;
+  base.name = kBaseResponse;
+  base.numbers.resize(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) base.numbers[i] = static_cast<double>(i);
+  base.missing.assign(rows.size(), 0);
+  base.numeric_cells = static_cast<int64_t>(rows.size());
+  sub.columns.push_back(std::move(base));
+  if (sub.rows == 0)
+    throw DataError(
+        fmt::format("{}: no rows left: every row misses one of the responses", data.source));
+
+  ModelFrame frame = BuildModelFrame(base_formula, sub);
+  std::vector<std::pair<std::string, int64_t>> drops;
+  for (size_t k = 0; k < responses.size(); ++k)
+    if (dropped[k] > 0) drops.emplace_back("missing " + responses[k], dropped[k]);
+  drops.insert(drops.end(), frame.rows_dropped.begin(), frame.rows_dropped.end());
+  frame.rows_dropped = drops;
+  frame.rows_read = data.rows;
+  const std::vector<int64_t> sub_rows = frame.used_rows;  // indices into `sub`
+  std::vector<int64_t> data_rows(sub_rows.size());
+  for (size_t i = 0; i < sub_rows.size(); ++i)
+    data_rows[i] = rows[static_cast<size_t>(sub_rows[i])];
+
+  std::vector<ResponseOutcome> outcomes;
+  for (const std::string& response : responses) {
+    const auto t0 = std::chrono::steady_clock::now();
+    ResponseOutcome outcome;
+    outcome.response = response;
+    try {
+      frame.used_rows = sub_rows;
+      SetResponse(FormulaForResponse(load.formula, response), sub, frame);
+      frame.used_rows = data_rows;  // reported rows: the file's
+      FitResult fit = Fit(frame, options);
+      if (fit.convergence.converged) {
+        outcome.status = "ok";
+      } else {
+        outcome.status = "not-converged";
+        outcome.exit_code = static_cast<int>(ErrorKind::kNumerical);
+        outcome.message = "the fit did not converge: " + fit.convergence.message;
+      }
+      outcome.fit = std::move(fit);
+    } catch (const Error& e) {
+      outcome.status = "failed";
+      outcome.exit_code = e.exit_code();
+      outcome.message = e.what();
+    } catch (const std::bad_alloc&) {
+      outcome.status = "failed";
+      outcome.exit_code = static_cast<int>(ErrorKind::kInternal);
+      outcome.message = "out of memory";
+    }
+    outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (on_done) on_done(outcome);
+    outcomes.push_back(std::move(outcome));
+  }
+  return outcomes;
+}
+
+}  // namespace lmm::batch

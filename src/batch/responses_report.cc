@@ -1,0 +1,113 @@
+#include "batch/responses_report.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "batch/responses.h"
+#include "io/atomic_file.h"
+#include "io/fit_report.h"
+#include "lmm/error.h"
+
+namespace lmm::batch {
+namespace {
+
+std::string FileStem(const std::string& response) {
+  std::string stem = response;
+  for (char& c : stem) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '_' || c == '-' || c == '.';
+    if (!ok) c = '_';
+  }
+  if (stem.empty() || stem[0] == '.') stem.insert(0, 1, '_');
+  return stem;
+}
+
+nlohmann::json OutcomeJson(const ResponseOutcome& o) {
+  nlohmann::json j = o.fit ? io::FitJson(*o.fit) : nlohmann::json::object();
+  j["response"] = o.response;
+  j["status"] = o.status;
+  if (o.status != "ok") {
+    j["exit_code"] = o.exit_code;
+    j["message"] = o.message;
+  }
+  return j;
+}
+
+std::string CsvField(const std::string& text) {
+  std::string line;
+  for (char c : text) line += c == '\n' ? std::string(" | ") : c == '\r' ? "" : std::string(1, c);
+  if (line.find_first_of(",\"") == std::string::npos) return line;
+  std::string quoted = "\"";
+  for (char c : line) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
+}
+
+}  // namespace
+
+int FitAndReportResponses(const LoadOptions& load, const std::vector<std::string>& items,
+                          const FitOptions& options, const ResponsesOutput& output) {
+  const std::string& dir = output.output_dir;
+  if (!dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (!std::filesystem::is_directory(dir))
+      throw DataError(fmt::format("{}: cannot create the output directory", dir));
+  }
+  auto write_one = [&dir](const ResponseOutcome& o) {
+    if (dir.empty()) return;
+    const std::string stem = dir + "/" + FileStem(o.response);
+    if (o.status == "ok") {
+      io::WriteFileAtomically(stem + ".json", OutcomeJson(o).dump(2) + "\n");
+      std::error_code ec;
+      std::filesystem::remove(stem + ".error.json", ec);
+    } else {
+      std::error_code ec;
+      std::filesystem::remove(stem + ".json", ec);
+      io::WriteFileAtomically(stem + ".error.json", OutcomeJson(o).dump(2) + "\n");
+    }
+  };
+  const std::vector<ResponseOutcome> outcomes = FitResponses(load, items, options, write_one);
+
+  int failed = 0;
+  std::string summary = "response,status,loglik,seconds,backend,message\n";
+  for (const ResponseOutcome& o : outcomes) {
+    if (o.status != "ok") ++failed;
+    const bool has_loglik = o.fit && std::isfinite(o.fit->loglik);
+    summary += fmt::format("{},{},{},{:.3f},{},{}\n", CsvField(o.response), o.status,
+                           has_loglik ? fmt::format("{:.17g}", o.fit->loglik) : "", o.seconds,
+                           o.fit ? o.fit->backend : "", CsvField(o.message));
+  }
+  if (!dir.empty()) {
+    io::WriteFileAtomically(dir + "/summary.csv", summary);
+  } else {
+    std::string text;
+    if (output.format == "json") {
+      nlohmann::json array = nlohmann::json::array();
+      for (const ResponseOutcome& o : outcomes) array.push_back(OutcomeJson(o));
+      text = array.dump(2) + "\n";
+    } else {
+      for (const ResponseOutcome& o : outcomes) {
+        text += fmt::format("=== response {}: {}\n", o.response, o.status);
+        if (o.status == "ok")
+          text += io::FitText(*o.fit);
+        else
+          text += o.message + "\n";
+        text += "\n";
+      }
+    }
+    if (output.output.empty())
+      std::cout << text;
+    else
+      io::WriteFileAtomically(output.output, text);
+  }
+  if (failed > 0)
+    std::cerr << fmt::format("lmmgpu fit: {} responses: {} fitted, {} failed\n", outcomes.size(),
+                             outcomes.size() - static_cast<size_t>(failed), failed);
+  return failed == 0 ? 0 : 4;
+}
+
+}  // namespace lmm::batch
