@@ -30,9 +30,15 @@ if(LMM_HAVE_CUDA)
   add_library(lmm_gpu STATIC ${LMM_GPU_SOURCES})
   target_include_directories(lmm_gpu PUBLIC ${CMAKE_SOURCE_DIR}/include PRIVATE ${CMAKE_SOURCE_DIR}/src
                              ${CMAKE_SOURCE_DIR}/kernels)
-  target_link_libraries(lmm_gpu PUBLIC CUDA::cudart_static)
+  # lmm_gpu's host code (src/likelihood/gpu/) derives from lmm's Evaluator and reuses its
+  # cross-products, and lmm's factory creates the GPU evaluator: a cycle of two static libraries,
+  # which CMake links by repeating them.
+  target_link_libraries(lmm_gpu PUBLIC CUDA::cudart_static PRIVATE lmm)
+  target_compile_options(lmm_gpu PRIVATE
+                         "$<$<COMPILE_LANGUAGE:CXX>:-Wall;-Wextra;-Wpedantic;-Wshadow;-Wno-unused-parameter>")
   set_target_properties(lmm_gpu PROPERTIES CUDA_SEPARABLE_COMPILATION OFF POSITION_INDEPENDENT_CODE ON)
   if(LMM_WARNINGS_AS_ERRORS)
-    target_compile_options(lmm_gpu PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:-Werror=all-warnings>)
+    target_compile_options(lmm_gpu PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:-Werror=all-warnings>
+                           $<$<COMPILE_LANGUAGE:CXX>:-Werror>)
   endif()
 endif()

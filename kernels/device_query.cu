@@ -18,7 +18,12 @@ CudaRuntimeInfo QueryCudaDevices() {
   for (int i = 0; i < count; ++i) {
     cudaDeviceProp prop{};
     if (cudaGetDeviceProperties(&prop, i) != cudaSuccess) continue;
-    info.devices.push_back({i, prop.name, prop.major, prop.minor, prop.totalGlobalMem});
+    int clock_khz = 0, bus_bits = 0;
+    if (cudaDeviceGetAttribute(&clock_khz, cudaDevAttrMemoryClockRate, i) != cudaSuccess ||
+        cudaDeviceGetAttribute(&bus_bits, cudaDevAttrGlobalMemoryBusWidth, i) != cudaSuccess)
+      clock_khz = bus_bits = 0;
+    const double peak = 2.0 * clock_khz * 1e3 * bus_bits / 8.0;
+    info.devices.push_back({i, prop.name, prop.major, prop.minor, prop.totalGlobalMem, peak});
   }
   return info;
 }

@@ -12,6 +12,8 @@ struct DeviceInfo {
   int major = 0;  // compute capability
   int minor = 0;
   size_t memory_bytes = 0;
+  // Peak DRAM bandwidth from the memory clock and bus width (double data rate): 2 clock width/8.
+  double peak_bandwidth_bytes_per_s = 0;
 };
 
 struct CudaRuntimeInfo {

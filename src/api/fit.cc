@@ -10,15 +10,25 @@
 #include "inference/lr_test.h"
 #include "inference/variance_components.h"
 #include "likelihood/fit_core.h"
+#include "likelihood/gpu/gpu_probe.h"
 #include "lmm/error.h"
 
 namespace lmm {
 namespace {
 
-Backend ResolveBackend(BackendChoice choice) {
-  // The GPU backend is not built yet: auto means CPU; asking for the GPU is a usage error.
+// --backend auto tries the GPU from this many rows on: below it a CPU evaluation takes about as
+// long as the transfers and launches of a GPU one.
+constexpr int64_t kAutoGpuMinRows = 100000;
+
+// gpu: the GPU or a usage error naming why not (no CUDA build, no device, model not supported,
+// device memory short); auto: the GPU when it is usable and the problem large enough, else CPU.
+Backend ResolveBackend(const ModelFrame& frame, BackendChoice choice) {
+  if (choice == BackendChoice::kCpu) return Backend::kCpu;
+  if (choice == BackendChoice::kAuto && frame.n() < kAutoGpuMinRows) return Backend::kCpu;
+  const GpuProbe probe = ProbeGpuBackend(frame);
+  if (probe.usable) return Backend::kGpu;
   if (choice == BackendChoice::kGpu)
-    throw UsageError("--backend gpu: the GPU backend is not available in this build yet");
+    throw UsageError("--backend gpu: the GPU backend cannot be used: " + probe.reason);
   return Backend::kCpu;
 }
 
@@ -109,7 +119,7 @@ FitResult Fit(const ModelFrame& frame, const FitOptions& options) {
   FitCoreOptions core_options;
   core_options.reml = options.reml;
   core_options.threads = options.threads;
-  core_options.backend = ResolveBackend(options.backend);
+  core_options.backend = ResolveBackend(frame, options.backend);
   core_options.conditional_variances = options.conditional_modes;
   FitCoreResult core = FitCore(frame, core_options);
   // The model frame's y may be shifted by response_offset (only with an intercept): put it back into

@@ -1,0 +1,211 @@
+// GPU evaluation of the nested (one grouping factor) model y ~ x1 + x2 + x3 + (1 + z | g)
+// (q = 2, p = 4) with 1e4 to 1e6 clusters (default; --clusters N adds sizes, --rows R sets rows per
+// cluster, default 10), simulated in memory. Per size it prints, on one line:
+//   kernel_us   the two launches of one evaluation (CUDA events, mean of many)
+//   update_us   one whole Update(theta): Lambda down, launches, sums back, host finish (wall clock)
+//   bytes       per-cluster cross-products read per evaluation ((3 + 10) doubles per cluster)
+//   GB/s        bytes / kernel time, beside the device peak (2 x memory clock x bus width) and
+//   bound_us    bytes / peak: the memory-bandwidth bound of one evaluation (DESIGN.md sec. 5)
+//   cpu_us      the CPU evaluator's Update of the same model (all cores)
+//   |dobj|      |objective_gpu - objective_cpu| (REML) at the same theta
+// and, with --fit, the wall time of a whole GPU REML fit of the largest size (cross-products built
+// on the host and uploaded: the one-time pass is included). Prints one skip line and exits 0 when
+// the build has no CUDA backend or no device is usable.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "likelihood/evaluator.h"
+#include "likelihood/fit_core.h"
+
+#if LMM_HAVE_CUDA
+
+#include "../kernels/cluster_kernels.h"
+#include "../kernels/device_query.h"
+#include "likelihood/gpu/device_buffer.h"
+#include "likelihood/gpu/gpu_context.h"
+#include "likelihood/gpu/gpu_evaluator.h"
+
+namespace lmm {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+ModelFrame NestedFrame(int64_t clusters, int rows) {
+  std::mt19937_64 rng(2024);
+  std::normal_distribution<double> normal;
+  const int64_t n = clusters * rows;
+  ModelFrame f;
+  f.formula = "y ~ x1 + x2 + x3 + (1 + z | g)";
+  f.y.resize(n);
+  f.x.resize(n, 4);
+  f.fixed_names = {"(Intercept)", "x1", "x2", "x3"};
+  RandomEffectTerm t;
+  t.group = t.grouping_factor = "g";
+  t.names = {"(Intercept)", "z"};
+  t.levels = clusters;
+  t.z.resize(n, 2);
+  t.level.reserve(n);
+  for (int64_t c = 0, i = 0; c < clusters; ++c) {
+    const double b0 = normal(rng), b1 = 0.5 * normal(rng);
+    for (int r = 0; r < rows; ++r, ++i) {
+      const double z = normal(rng);
+      f.x(i, 0) = 1.0;
+      for (int j = 1; j < 4; ++j) f.x(i, j) = normal(rng);
+      t.z(i, 0) = 1.0;
+      t.z(i, 1) = z;
+      t.level.push_back(static_cast<int32_t>(c));
+      f.y(i) = 1 + f.x(i, 1) - f.x(i, 2) + 0.5 * f.x(i, 3) + b0 + b1 * z + normal(rng);
+    }
+  }
+  f.random.push_back(std::move(t));
+  f.rows_read = f.rows_used = n;
+  return f;
+}
+
+// Mean time of the two launches of one evaluation, from CUDA events over `reps` evaluations.
+double KernelMicroseconds(const gpu::HostClusters& h, const std::vector<double>& lambda, int reps) {
+  std::unique_ptr<gpu::GpuContext> ctx;
+  if (!gpu::GpuContext::Create(&ctx).ok()) return NAN;
+  const cudaStream_t stream = ctx->stream();
+  const int entries = kernels::ReducedEntries(h.w);
+  const kernels::ClusterPassShape shape = kernels::ShapeClusterPass(h.clusters);
+  gpu::DeviceBuffer<double> d_d, d_panel, d_lambda, d_partials, d_result;
+  gpu::DeviceBuffer<long long> d_block_failed, d_failed;
+  for (const Status& s : {d_d.Allocate(h.d.size()), d_panel.Allocate(h.panel.size()),
+                          d_lambda.Allocate(lambda.size()),
+                          d_partials.Allocate(static_cast<size_t>(entries) * shape.blocks),
+                          d_block_failed.Allocate(shape.blocks), d_result.Allocate(entries),
+                          d_failed.Allocate(1), d_d.CopyFromHost(h.d.data(), h.d.size(), stream),
+                          d_panel.CopyFromHost(h.panel.data(), h.panel.size(), stream),
+                          d_lambda.CopyFromHost(lambda.data(), lambda.size(), stream)})
+    if (!s.ok()) return NAN;
+  kernels::ClusterPassArgs args;
+  args.view = {h.clusters, h.q, h.w, d_d.get(), d_panel.get()};
+  args.count = h.clusters;
+  args.d_lambda = d_lambda.get();
+  args.d_partials = d_partials.get();
+  args.d_block_failed = d_block_failed.get();
+  args.d_result = d_result.get();
+  args.d_failed = d_failed.get();
+  for (int i = 0; i < 3; ++i) kernels::LaunchClusterPass(args, stream, false);  // warm-up
+  cudaEvent_t start, stop;
+  cudaEventCreate(&start);
+  cudaEventCreate(&stop);
+  cudaEventRecord(start, stream);
+  for (int i = 0; i < reps; ++i) kernels::LaunchClusterPass(args, stream, false);
+  cudaEventRecord(stop, stream);
+  cudaEventSynchronize(stop);
+  float ms = 0;
+  cudaEventElapsedTime(&ms, start, stop);
+  cudaEventDestroy(start);
+  cudaEventDestroy(stop);
+  return 1e3 * ms / reps;
+}
+
+template <typename F>
+double WallMicroseconds(F&& f, int reps) {
+  const auto t0 = Clock::now();
+  for (int i = 0; i < reps; ++i) f();
+  return std::chrono::duration<double, std::micro>(Clock::now() - t0).count() / reps;
+}
+
+int Main(int argc, char** argv) {
+  std::vector<int64_t> sizes = {10000, 100000, 1000000};
+  int rows = 10;
+  bool fit = false;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--clusters") == 0 && i + 1 < argc) {
+      sizes.push_back(std::atoll(argv[++i]));
+    } else if (std::strcmp(argv[i], "--rows") == 0 && i + 1 < argc) {
+      rows = std::atoi(argv[++i]);
+    } else if (std::strcmp(argv[i], "--fit") == 0) {
+      fit = true;
+    } else {
+      std::printf("usage: %s [--clusters N]... [--rows R] [--fit]\n", argv[0]);
+      return 2;
+    }
+  }
+  std::sort(sizes.begin(), sizes.end());
+  const kernels::CudaRuntimeInfo info = kernels::QueryCudaDevices();
+  if (info.devices.empty()) {
+    std::printf("gpu_bench: skipped: no CUDA device (%s)\n",
+                info.error.empty() ? "none found" : info.error.c_str());
+    return 0;
+  }
+  const kernels::DeviceInfo& dev = info.devices[0];
+  const double peak = dev.peak_bandwidth_bytes_per_s;
+  std::printf("device: %s (sm_%d%d), peak DRAM bandwidth %.0f GB/s; driver %d, runtime %d\n",
+              dev.name.c_str(), dev.major, dev.minor, peak / 1e9, info.driver_version,
+              info.runtime_version);
+  std::printf("model: y ~ x1 + x2 + x3 + (1 + z | g), q = 2, p = 4, %d rows per cluster\n", rows);
+  std::printf("%10s %11s %10s %10s %11s %8s %9s %7s %10s %10s %10s\n", "clusters", "rows",
+              "kernel_us", "update_us", "bytes", "GB/s", "bound_us", "%bound", "cpu_us",
+              "cpu_threads", "|dobj|");
+  for (const int64_t clusters : sizes) {
+    const ModelFrame frame = NestedFrame(clusters, rows);
+    EvaluatorOptions gopt;
+    gopt.backend = Backend::kGpu;
+    Status status;
+    std::unique_ptr<Evaluator> gpu = Evaluator::Create(frame, gopt, &status);
+    if (gpu == nullptr) {
+      std::printf("gpu_bench: skipped: %s\n", status.ToString().c_str());
+      return 0;
+    }
+    const std::unique_ptr<Evaluator> cpu = Evaluator::Create(frame, EvaluatorOptions{});
+    const std::vector<double> theta = {0.9, 0.1, 0.4};
+    std::vector<double> lambda(4);
+    gpu->layout().term(0).FillLambda(theta, lambda.data());
+    const gpu::HostClusters& h = static_cast<const GpuEvaluator&>(*gpu).clusters();
+    const int reps = clusters >= 1000000 ? 200 : 1000;
+    const double kernel_us = KernelMicroseconds(h, lambda, reps);
+    const double update_us = WallMicroseconds([&] { (void)gpu->Update(theta); }, reps);
+    const double cpu_us =
+        WallMicroseconds([&] { (void)cpu->Update(theta); }, clusters >= 1000000 ? 5 : 20);
+    (void)gpu->Update(theta);
+    (void)cpu->Update(theta);
+    const double dobj = std::abs(gpu->Objective(true) - cpu->Objective(true));
+    const double bytes = static_cast<double>(clusters) * (kernels::PackedSize(2) + 5 * 2) * 8;
+    const double gbs = bytes / (kernel_us * 1e-6) / 1e9;
+    const double bound_us = peak > 0 ? bytes / peak * 1e6 : NAN;
+    std::printf("%10lld %11lld %10.1f %10.1f %11.0f %8.0f %9.1f %6.0f%% %10.0f %10d %10.2e\n",
+                static_cast<long long>(clusters), static_cast<long long>(frame.n()), kernel_us,
+                update_us, bytes, gbs, bound_us, 100 * bound_us / kernel_us, cpu_us,
+                static_cast<int>(std::thread::hardware_concurrency()), dobj);
+    std::fflush(stdout);
+  }
+  if (fit) {
+    const ModelFrame frame = NestedFrame(sizes.back(), rows);
+    FitCoreOptions options;
+    options.backend = Backend::kGpu;
+    const auto t0 = Clock::now();
+    const FitCoreResult r = FitCore(frame, options);
+    const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+    std::printf(
+        "GPU REML fit, %lld clusters: %.3f s (FitCore's own %.3f s), %d evaluations, "
+        "objective %.10g\n",
+        static_cast<long long>(sizes.back()), s, r.seconds, r.optimizer.evaluations, r.objective);
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace lmm
+
+int main(int argc, char** argv) { return lmm::Main(argc, argv); }
+
+#else  // !LMM_HAVE_CUDA
+
+int main() {
+  std::printf("gpu_bench: skipped: this build has no CUDA backend\n");
+  return 0;
+}
+
+#endif  // LMM_HAVE_CUDA

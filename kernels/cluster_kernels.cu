@@ -1,0 +1,159 @@
+// Batched per-cluster elimination and its deterministic reduction (contract: cluster_kernels.h;
+// mathematics: cluster_math.h).
+#include <cuda_runtime.h>
+
+#include "cluster_kernels.h"
+
+namespace lmm::kernels {
+namespace {
+
+constexpr int kWarps = kClusterThreads / 32;
+constexpr int kReduceThreads = 256;
+
+// Sum over the 32 lanes in a fixed tree; lane 0 holds the result.
+__device__ inline double WarpSum(double x) {
+  for (int offset = 16; offset > 0; offset >>= 1) x += __shfl_down_sync(0xffffffffu, x, offset);
+  return x;
+}
+
+// Q > 0: q known at compile time (loops unroll, arrays stay in registers); Q == 0: any q up to
+// kMaxClusterQ. Shared memory: kWarps x entries running sums, one row per warp, each written by
+// lane 0 of its warp only.
+template <int Q>
+__global__ void __launch_bounds__(kClusterThreads)
+    ClusterPassKernel(ClusterView v, int64_t begin, int64_t count, int rounds,
+                      const double* __restrict__ d_lambda, double* __restrict__ d_partials,
+                      long long* __restrict__ d_block_failed) {
+  constexpr int kQ = Q > 0 ? Q : kMaxClusterQ;
+  extern __shared__ double sh_sum[];
+  __shared__ long long sh_failed[kClusterThreads];
+  const int q = Q > 0 ? Q : v.q;
+  const int w = v.w;
+  const int entries = ReducedEntries(w);
+  const int lane = threadIdx.x & 31;
+  const int warp = threadIdx.x >> 5;
+  for (int e = threadIdx.x; e < kWarps * entries; e += blockDim.x) sh_sum[e] = 0.0;
+  double lambda[kQ * kQ];
+  for (int e = 0; e < q * q; ++e) lambda[e] = d_lambda[e];
+  __syncthreads();
+
+  long long failed = -1;
+  double* my_sum = sh_sum + warp * entries;
+  for (int r = 0; r < rounds; ++r) {
+    const int64_t k = ClusterOfThread(r, blockIdx.x, threadIdx.x, gridDim.x);
+    double d[kQ * kQ], l[kQ * kQ], panel[kMaxClusterW * kQ];
+    double logdet = 0.0;
+    bool ok = false;
+    if (k < count) {
+      LoadCluster(v, begin + k, d, panel);
+      ok = EliminateCluster(q, w, lambda, d, l, panel, &logdet);
+      if (!ok && failed < 0) failed = begin + k;
+    }
+    // Every lane runs every entry (the shuffles need the whole warp).
+    for (int i = 0; i < w; ++i)
+      for (int j = 0; j <= i; ++j) {
+        const double x = WarpSum(ok ? DowndateEntry(q, w, panel, i, j) : 0.0);
+        if (lane == 0) my_sum[PackedIndex(i, j)] += x;
+      }
+    const double x = WarpSum(ok ? logdet : 0.0);
+    if (lane == 0) my_sum[entries - 1] += x;
+  }
+  sh_failed[threadIdx.x] = failed;
+  __syncthreads();
+  for (int e = threadIdx.x; e < entries; e += blockDim.x) {
+    double s = 0.0;
+    for (int k = 0; k < kWarps; ++k) s += sh_sum[k * entries + e];
+    d_partials[static_cast<int64_t>(e) * gridDim.x + blockIdx.x] = s;
+  }
+  if (threadIdx.x == 0) {
+    long long first = -1;
+    for (int t = 0; t < kClusterThreads; ++t) {
+      const long long f = sh_failed[t];
+      if (f >= 0 && (first < 0 || f < first)) first = f;
+    }
+    d_block_failed[blockIdx.x] = first;
+  }
+}
+
+// Block e < entries sums entry e over the blocks' partials (strided loads, then a fixed tree);
+// block `entries` takes the minimum failing cluster (order-free).
+__global__ void __launch_bounds__(kReduceThreads)
+    ReducePartialsKernel(const double* __restrict__ d_partials, int blocks, int entries,
+                         const long long* __restrict__ d_block_failed,
+                         double* __restrict__ d_result, long long* __restrict__ d_failed) {
+  __shared__ double sh[kReduceThreads];
+  __shared__ long long sh_failed[kReduceThreads];
+  const int e = blockIdx.x;
+  const int t = threadIdx.x;
+  if (e < entries) {
+    double s = 0.0;
+    for (int b = t; b < blocks; b += kReduceThreads)
+      s += d_partials[static_cast<int64_t>(e) * blocks + b];
+    sh[t] = s;
+    __syncthreads();
+    for (int half = kReduceThreads / 2; half > 0; half >>= 1) {
+      if (t < half) sh[t] += sh[t + half];
+      __syncthreads();
+    }
+    if (t == 0) d_result[e] = sh[0];
+    return;
+  }
+  long long first = -1;
+  for (int b = t; b < blocks; b += kReduceThreads) {
+    const long long f = d_block_failed[b];
+    if (f >= 0 && (first < 0 || f < first)) first = f;
+  }
+  sh_failed[t] = first;
+  __syncthreads();
+  for (int half = kReduceThreads / 2; half > 0; half >>= 1) {
+    if (t < half) {
+      const long long f = sh_failed[t + half];
+      if (f >= 0 && (sh_failed[t] < 0 || f < sh_failed[t])) sh_failed[t] = f;
+    }
+    __syncthreads();
+  }
+  if (t == 0) d_failed[0] = sh_failed[0];
+}
+
+cudaError_t Checked(cudaStream_t stream, bool sync_each_launch) {
+  const cudaError_t launch = cudaGetLastError();
+  if (launch != cudaSuccess || !sync_each_launch) return launch;
+  return cudaStreamSynchronize(stream);
+}
+
+}  // namespace
+
+cudaError_t LaunchClusterPass(const ClusterPassArgs& a, cudaStream_t stream,
+                              bool sync_each_launch) {
+  const ClusterPassShape shape = ShapeClusterPass(a.count);
+  const int entries = ReducedEntries(a.view.w);
+  if (shape.blocks > 0) {
+    const size_t shared = sizeof(double) * kWarps * entries;
+    const dim3 grid(shape.blocks), block(kClusterThreads);
+    switch (a.view.q) {
+      case 1:
+        ClusterPassKernel<1><<<grid, block, shared, stream>>>(
+            a.view, a.begin, a.count, shape.rounds, a.d_lambda, a.d_partials, a.d_block_failed);
+        break;
+      case 2:
+        ClusterPassKernel<2><<<grid, block, shared, stream>>>(
+            a.view, a.begin, a.count, shape.rounds, a.d_lambda, a.d_partials, a.d_block_failed);
+        break;
+      case 3:
+        ClusterPassKernel<3><<<grid, block, shared, stream>>>(
+            a.view, a.begin, a.count, shape.rounds, a.d_lambda, a.d_partials, a.d_block_failed);
+        break;
+      default:
+        ClusterPassKernel<0><<<grid, block, shared, stream>>>(
+            a.view, a.begin, a.count, shape.rounds, a.d_lambda, a.d_partials, a.d_block_failed);
+        break;
+    }
+    const cudaError_t status = Checked(stream, sync_each_launch);
+    if (status != cudaSuccess) return status;
+  }
+  ReducePartialsKernel<<<entries + 1, kReduceThreads, 0, stream>>>(
+      a.d_partials, shape.blocks, entries, a.d_block_failed, a.d_result, a.d_failed);
+  return Checked(stream, sync_each_launch);
+}
+
+}  // namespace lmm::kernels

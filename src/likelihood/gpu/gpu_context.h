@@ -1,0 +1,42 @@
+// The CUDA state one GPU evaluator owns: the device it runs on and its stream (and, when dense
+// crossed blocks arrive, the cuBLAS/cuSOLVER/cuSPARSE handles bound to that stream).
+#pragma once
+
+#include <cuda_runtime_api.h>
+
+#include <memory>
+#include <string>
+
+#include "likelihood/status.h"
+
+namespace lmm::gpu {
+
+class GpuContext {
+ public:
+  // Uses the calling thread's current device (0 unless the process selected another) and creates
+  // a non-blocking stream. Fails with the runtime's reason when no device is usable.
+  static Status Create(std::unique_ptr<GpuContext>* out);
+  ~GpuContext();
+  GpuContext(const GpuContext&) = delete;
+  GpuContext& operator=(const GpuContext&) = delete;
+
+  cudaStream_t stream() const { return stream_; }
+  int device() const { return device_; }
+  const std::string& device_name() const { return device_name_; }
+  // Debug option: synchronize after every kernel launch so that a failing launch is reported
+  // where it happened. On when the environment sets LMMGPU_SYNC_LAUNCHES=1.
+  bool sync_each_launch() const { return sync_each_launch_; }
+
+  Status Synchronize() const;
+  Status MemoryInfo(size_t* free_bytes, size_t* total_bytes) const;
+
+ private:
+  GpuContext() = default;
+
+  int device_ = 0;
+  std::string device_name_;
+  cudaStream_t stream_ = nullptr;
+  bool sync_each_launch_ = false;
+};
+
+}  // namespace lmm::gpu

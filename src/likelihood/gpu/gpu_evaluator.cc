@@ -1,0 +1,176 @@
+#include "likelihood/gpu/gpu_evaluator.h"
+
+#include <fmt/format.h>
+
+#include <utility>
+
+#include "../kernels/cluster_kernels.h"
+#include "likelihood/gpu/cuda_status.h"
+#include "likelihood/gpu/device_buffer.h"
+#include "likelihood/gpu/gpu_context.h"
+#include "likelihood/gpu/one_term_modes.h"
+
+namespace lmm {
+
+// Device memory space: every buffer below.
+struct GpuEvaluator::Device {
+  std::unique_ptr<gpu::GpuContext> ctx;
+  gpu::DeviceBuffer<double> d_d, d_panel;  // cross-products, ClusterView layout
+  gpu::DeviceBuffer<double> d_lambda;      // q x q
+  gpu::DeviceBuffer<double> d_partials;    // ReducedEntries(w) x blocks
+  gpu::DeviceBuffer<long long> d_block_failed;
+  gpu::DeviceBuffer<double> d_result;  // ReducedEntries(w)
+  gpu::DeviceBuffer<long long> d_failed;
+};
+
+namespace {
+
+double MiB(int64_t bytes) { return static_cast<double>(bytes) / (1 << 20); }
+
+int64_t BytesNeeded(const ModelFrame& frame) {
+  const RandomEffectTerm& t = frame.random[0];
+  return kernels::ClusterDeviceBytes(t.levels, t.q(), frame.p() + 1);
+}
+
+}  // namespace
+
+GpuProbe GpuEvaluator::Probe(const ModelFrame& frame) {
+  GpuProbe probe;
+  std::unique_ptr<gpu::GpuContext> ctx;
+  const Status status = gpu::GpuContext::Create(&ctx);
+  if (!status.ok()) {
+    probe.reason = fmt::format("no usable CUDA device ({})", status.what());
+    return probe;
+  }
+  probe.device = fmt::format("{} (device {})", ctx->device_name(), ctx->device());
+  probe.reason = GpuModelUnsupportedReason(frame);
+  if (!probe.reason.empty()) return probe;
+  probe.bytes_needed = BytesNeeded(frame);
+  size_t free_bytes = 0, total_bytes = 0;
+  const Status mem = ctx->MemoryInfo(&free_bytes, &total_bytes);
+  if (!mem.ok()) {
+    probe.reason = fmt::format("cannot query the memory of {} ({})", probe.device, mem.what());
+    return probe;
+  }
+  if (probe.bytes_needed > static_cast<int64_t>(free_bytes)) {
+    probe.reason = fmt::format(
+        "not enough device memory: the model needs {:.1f} MiB; {:.1f} MiB of {:.1f} MiB are free "
+        "on {}",
+        MiB(probe.bytes_needed), MiB(static_cast<int64_t>(free_bytes)),
+        MiB(static_cast<int64_t>(total_bytes)), probe.device);
+    return probe;
+  }
+  probe.usable = true;
+  return probe;
+}
+
+std::unique_ptr<Evaluator> GpuEvaluator::Create(const ModelFrame& frame,
+                                                const EvaluatorOptions& options, Status* status) {
+  if (!GpuModelUnsupportedReason(frame).empty()) {
+    *status = Status::Error(Status::Code::kUnsupported,
+                            "evaluator: the GPU backend supports one random-effect term with at "
+                            "most 8 columns and fewer than 32 fixed effects so far");
+    return nullptr;
+  }
+  std::unique_ptr<GpuEvaluator> ev(new GpuEvaluator(frame));
+  *status = ev->Init(frame);
+  if (!status->ok()) return nullptr;
+  return ev;
+}
+
+GpuEvaluator::GpuEvaluator(const ModelFrame& frame)
+    : Evaluator(frame), dev_(std::make_unique<Device>()) {}
+
+GpuEvaluator::~GpuEvaluator() = default;
+
+const std::string& GpuEvaluator::device_name() const { return dev_->ctx->device_name(); }
+
+Status GpuEvaluator::Init(const ModelFrame& frame) {
+  Status s = gpu::GpuContext::Create(&dev_->ctx);
+  if (!s.ok()) return s;
+  size_t free_bytes = 0, total_bytes = 0;
+  s = dev_->ctx->MemoryInfo(&free_bytes, &total_bytes);
+  if (!s.ok()) return s;
+  if (BytesNeeded(frame) > static_cast<int64_t>(free_bytes))
+    return Status::Error(Status::Code::kUnsupported,
+                         "evaluator: not enough free device memory for the GPU backend");
+
+  cp_ = cpu::BuildCrossProducts(frame, layout_);
+  host_ = gpu::PackClusters(cp_);
+  // Only cp_.a and cp_.centering are used from here on.
+  cp_.d = {};
+  cp_.panel = {};
+  cp_.panel_off = {};
+  cp_.row_index = {};
+  cp_.row_off = {};
+  const int q = host_.q, w = host_.w;
+  const int entries = kernels::ReducedEntries(w);
+  const kernels::ClusterPassShape shape = kernels::ShapeClusterPass(host_.clusters);
+  lambda_.assign(q * q, 0.0);
+  result_.assign(entries, 0.0);
+
+  Device& dev = *dev_;
+  const cudaStream_t stream = dev.ctx->stream();
+  for (const Status& step : {dev.d_d.Allocate(host_.d.size()),
+                             dev.d_panel.Allocate(host_.panel.size()), dev.d_lambda.Allocate(q * q),
+                             dev.d_partials.Allocate(static_cast<size_t>(entries) * shape.blocks),
+                             dev.d_block_failed.Allocate(shape.blocks),
+                             dev.d_result.Allocate(entries), dev.d_failed.Allocate(1)})
+    if (!step.ok()) return step;
+  s = dev.d_d.CopyFromHost(host_.d.data(), host_.d.size(), stream);
+  if (!s.ok()) return s;
+  s = dev.d_panel.CopyFromHost(host_.panel.data(), host_.panel.size(), stream);
+  if (!s.ok()) return s;
+  return dev.ctx->Synchronize();
+}
+
+Status GpuEvaluator::Update(std::span<const double> theta) {
+  if (static_cast<int>(theta.size()) != layout_.size())
+    return Status::Error(Status::Code::kInvalidArgument, "evaluator: theta has the wrong length");
+  layout_.term(0).FillLambda(layout_.TermTheta(theta, 0), lambda_.data());
+  Device& dev = *dev_;
+  const cudaStream_t stream = dev.ctx->stream();
+  Status s = dev.d_lambda.CopyFromHost(lambda_.data(), lambda_.size(), stream);
+  if (!s.ok()) return s;
+  kernels::ClusterPassArgs args;
+  args.view = {host_.clusters, host_.q, host_.w, dev.d_d.get(), dev.d_panel.get()};
+  args.begin = 0;
+  args.count = host_.clusters;
+  args.d_lambda = dev.d_lambda.get();
+  args.d_partials = dev.d_partials.get();
+  args.d_block_failed = dev.d_block_failed.get();
+  args.d_result = dev.d_result.get();
+  args.d_failed = dev.d_failed.get();
+  LMM_CUDA_RETURN_IF_ERROR(kernels::LaunchClusterPass(args, stream, dev.ctx->sync_each_launch()));
+  long long failed = -1;
+  s = dev.d_result.CopyToHost(result_.data(), result_.size(), stream);
+  if (!s.ok()) return s;
+  s = dev.d_failed.CopyToHost(&failed, 1, stream);
+  if (!s.ok()) return s;
+  s = dev.ctx->Synchronize();
+  if (!s.ok()) return s;
+
+  reduction_.downdate.assign(result_.begin(), result_.end() - 1);
+  reduction_.logdet = result_.back();
+  reduction_.first_failed = failed;
+  s = gpu::FinishOneTerm(cp_, reduction_, &solution_);
+  if (!s.ok()) return s;
+  logdet_l_ = solution_.logdet_l;
+  logdet_rx_ = solution_.logdet_rx;
+  pwrss_ = solution_.pwrss;
+  beta_ = solution_.beta;
+  rx_ = solution_.rx;
+  return Status::Ok();
+}
+
+Eigen::MatrixXd GpuEvaluator::ConditionalModes(int t) const {
+  if (t != 0) return Eigen::MatrixXd();
+  return gpu::OneTermModes(host_.view(), lambda_.data(), solution_.beta_centered);
+}
+
+Eigen::MatrixXd GpuEvaluator::ConditionalVariances(int t, double sigma2) const {
+  if (t != 0) return Eigen::MatrixXd();
+  return gpu::OneTermConditionalVariances(host_.view(), lambda_.data(), sigma2);
+}
+
+}  // namespace lmm

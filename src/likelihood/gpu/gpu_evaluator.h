@@ -1,0 +1,61 @@
+// CUDA backend of the profiled likelihood for models with one random-effect term (one grouping
+// factor: the "huge clustered data" case; DESIGN.md sec. 3 and 5). Other models are refused by
+// Create() with a kUnsupported status, so that --backend auto falls back to the CPU.
+//
+// Create(): the CPU backend's cross-products (cpu::BuildCrossProducts: one pass over the data,
+// same centering) are packed per cluster (cluster_pack.h) and uploaded once; they stay resident.
+// Update(theta): Lambda (q x q doubles) goes to the device, two launches (kernels/
+// cluster_kernels.h) factor every cluster and reduce log|L|^2 and sum_c P_c P_c' in a fixed
+// order, (p+1)(p+2)/2 + 1 doubles come back and the (p+1) x (p+1) finish runs on the host
+// (one_term_host.h). Nothing of size n or of size clusters crosses PCIe per evaluation.
+// ConditionalModes/Variances back-substitute on the host from the host copy (one_term_modes.h).
+//
+// Plain C++ header (the CUDA state is behind Device, defined in gpu_evaluator.cc).
+#pragma once
+
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "likelihood/cpu/cross_products.h"
+#include "likelihood/evaluator.h"
+#include "likelihood/gpu/cluster_pack.h"
+#include "likelihood/gpu/gpu_probe.h"
+#include "likelihood/gpu/one_term_host.h"
+
+namespace lmm {
+
+class GpuEvaluator final : public Evaluator {
+ public:
+  // Returns nullptr and sets *status (not null) when the model is not supported, no device is
+  // usable, or device memory is short. Throws lmm::Error as cpu::BuildCrossProducts does.
+  static std::unique_ptr<Evaluator> Create(const ModelFrame& frame, const EvaluatorOptions& options,
+                                           Status* status);
+  // The checks of ProbeGpuBackend (gpu_probe.h) for a CUDA build.
+  static GpuProbe Probe(const ModelFrame& frame);
+  ~GpuEvaluator() override;
+
+  Status Update(std::span<const double> theta) override;
+  Eigen::MatrixXd ConditionalModes(int t) const override;
+  Eigen::MatrixXd ConditionalVariances(int t, double sigma2) const override;
+
+  // For tests: what the device reduced at the last Update, and the packed host copy.
+  const gpu::ClusterReduction& reduction() const { return reduction_; }
+  const gpu::HostClusters& clusters() const { return host_; }
+  const std::string& device_name() const;
+
+ private:
+  struct Device;
+  explicit GpuEvaluator(const ModelFrame& frame);
+  Status Init(const ModelFrame& frame);
+
+  std::unique_ptr<Device> dev_;
+  cpu::CrossProducts cp_;  // [X y]'[X y] and the centering; per-level arrays released
+  gpu::HostClusters host_;
+  std::vector<double> lambda_;  // q x q at the last Update
+  std::vector<double> result_;  // reduced entries as downloaded
+  gpu::ClusterReduction reduction_;
+  gpu::OneTermSolution solution_;
+};
+
+}  // namespace lmm

@@ -1,0 +1,199 @@
+// GPU evaluator against the CPU evaluator (and lme4's deviance function) at fixed theta: the
+// one-term reference models and simulated models covering every kernel instantiation (q = 1, 2,
+// 3 and the generic q <= 8), the widest [X y] (w = 32), edge cluster sizes and several rounds
+// per thread. Skipped at run time without a device; label `gpu`.
+//
+// Tolerances: 1e-10 relative against the CPU (issue 4): both evaluate the same cross-products;
+// the GPU sums the per-cluster terms in another order, with fused multiply-adds, which moves the
+// result by a few ulps per cluster. 1e-8 against lme4 as in tests/likelihood.
+#include <gtest/gtest.h>
+
+#if LMM_HAVE_CUDA
+
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "gpu/device.h"
+#include "kernels_host/simulated_frame.h"
+#include "likelihood/evaluator.h"
+#include "likelihood/frame_loader.h"
+#include "likelihood/gpu/gpu_probe.h"
+#include "lmm/error.h"
+
+namespace lmm {
+namespace {
+
+constexpr double kVsCpu = 1e-10;
+constexpr double kVsLme4 = 1e-8;
+
+std::unique_ptr<Evaluator> MakeGpu(const ModelFrame& frame) {
+  EvaluatorOptions options;
+  options.backend = Backend::kGpu;
+  Status status;
+  std::unique_ptr<Evaluator> ev = Evaluator::Create(frame, options, &status);
+  EXPECT_TRUE(ev != nullptr) << status.ToString();
+  return ev;
+}
+
+void ExpectMatchesCpu(const ModelFrame& frame, Evaluator& gpu, const std::vector<double>& theta,
+                      bool reml) {
+  EvaluatorOptions options;
+  options.threads = 1;
+  const std::unique_ptr<Evaluator> cpu = Evaluator::Create(frame, options);
+  ASSERT_TRUE(cpu->Update(theta).ok());
+  const Status s = gpu.Update(theta);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  const double expected = cpu->Objective(reml);
+  EXPECT_NEAR(gpu.Objective(reml), expected, kVsCpu * std::abs(expected));
+  EXPECT_NEAR(gpu.logdet_l(), cpu->logdet_l(), kVsCpu * (1 + std::abs(cpu->logdet_l())));
+  EXPECT_NEAR(gpu.logdet_rx(), cpu->logdet_rx(), kVsCpu * (1 + std::abs(cpu->logdet_rx())));
+  EXPECT_NEAR(gpu.pwrss(), cpu->pwrss(), kVsCpu * cpu->pwrss());
+  const double sigma = std::sqrt(cpu->sigma2(reml));
+  for (int i = 0; i < frame.p(); ++i)
+    EXPECT_NEAR(gpu.beta()(i), cpu->beta()(i), kVsCpu * (std::abs(cpu->beta()(i)) + sigma));
+  EXPECT_LE((gpu.rx() - cpu->rx()).norm(), kVsCpu * cpu->rx().norm());
+  const Eigen::MatrixXd modes = gpu.ConditionalModes(0), cpu_modes = cpu->ConditionalModes(0);
+  ASSERT_EQ(modes.rows(), cpu_modes.rows());
+  EXPECT_LE((modes - cpu_modes).norm(), kVsCpu * (cpu_modes.norm() + sigma));
+  const double sigma2 = sigma * sigma;
+  EXPECT_LE((gpu.ConditionalVariances(0, sigma2) - cpu->ConditionalVariances(0, sigma2)).norm(),
+            kVsCpu * (cpu->ConditionalVariances(0, sigma2).norm() + sigma2));
+}
+
+TEST(GpuEvaluator, MatchesCpuAndLme4OnReferenceModels) {
+  LMM_SKIP_WITHOUT_DEVICE();
+  std::ifstream in(std::string(LMM_TEST_DATA_DIR) + "/likelihood/lme4_deviances.json");
+  const nlohmann::json fixture = nlohmann::json::parse(in);
+  std::map<std::string, ModelFrame> frames;
+  int cases = 0;
+  for (const nlohmann::json& c : fixture["cases"]) {
+    if (c["terms"].size() != 1) continue;
+    const std::string dataset = c["dataset"], formula = c["formula"];
+    const bool reml = c["reml"];
+    SCOPED_TRACE(dataset + " " + formula + (reml ? " REML " : " ML ") + std::string(c["which"]));
+    auto it = frames.find(formula);
+    if (it == frames.end())
+      it = frames.emplace(formula, test::LoadFrame(LMM_SHARED_DIR, dataset, formula)).first;
+    const std::unique_ptr<Evaluator> gpu = MakeGpu(it->second);
+    ASSERT_TRUE(gpu != nullptr);
+    const std::vector<double> theta = c["theta"];
+    ExpectMatchesCpu(it->second, *gpu, theta, reml);
+    const double expected = c["value"];
+    EXPECT_NEAR(gpu->Objective(reml), expected, kVsLme4 * std::abs(expected));
+    ++cases;
+  }
+  EXPECT_EQ(cases, 36);
+}
+
+TEST(GpuEvaluator, MatchesCpuOnSimulatedModels) {
+  LMM_SKIP_WITHOUT_DEVICE();
+  struct Case {
+    int64_t clusters;
+    int q, p, min_rows, max_rows;
+  };
+  // Every kernel instantiation; clusters with one row and with fewer rows than q; empty levels;
+  // w = 32; 300000 clusters take two rounds per thread (128 x 2048 threads).
+  const Case cases[] = {{1, 1, 1, 3, 3},      {500, 1, 2, 1, 4},   {500, 2, 4, 1, 5},
+                        {500, 3, 3, 1, 2},    {500, 4, 2, 1, 6},   {333, 8, 3, 1, 12},
+                        {200, 2, 31, 20, 40}, {300000, 2, 4, 1, 6}};
+  for (const Case& c : cases) {
+    test::SimulatedShape shape;
+    shape.clusters = c.clusters;
+    shape.q = c.q;
+    shape.p = c.p;
+    shape.min_rows = c.min_rows;
+    shape.max_rows = c.max_rows;
+    shape.empty_levels = c.clusters > 1 ? 3 : 0;
+    shape.seed = 1000 + c.q * 100 + c.p;
+    const ModelFrame frame = test::SimulateOneTermFrame(shape);
+    const std::unique_ptr<Evaluator> gpu = MakeGpu(frame);
+    ASSERT_TRUE(gpu != nullptr);
+    for (const std::vector<double>& theta :
+         {gpu->layout().start(), test::UnstructuredTheta(c.q, 0.3),
+          test::UnstructuredTheta(c.q, 3.0)})
+      for (bool reml : {false, true}) {
+        SCOPED_TRACE("clusters " + std::to_string(c.clusters) + " q " + std::to_string(c.q) +
+                     " p " + std::to_string(c.p) + (reml ? " REML" : " ML") + " theta[0] " +
+                     std::to_string(theta[0]));
+        ExpectMatchesCpu(frame, *gpu, theta, reml);
+      }
+  }
+}
+
+TEST(GpuEvaluator, RepeatedEvaluationsAreBitwiseEqual) {
+  LMM_SKIP_WITHOUT_DEVICE();
+  test::SimulatedShape shape;
+  shape.clusters = 100000;
+  shape.q = 2;
+  shape.p = 4;
+  const ModelFrame frame = test::SimulateOneTermFrame(shape);
+  const std::unique_ptr<Evaluator> a = MakeGpu(frame), b = MakeGpu(frame);
+  ASSERT_TRUE(a != nullptr && b != nullptr);
+  const std::vector<double> theta = test::UnstructuredTheta(2, 0.8);
+  ASSERT_TRUE(a->Update(theta).ok());
+  const double first = a->Objective(true);
+  ASSERT_TRUE(a->Update(test::UnstructuredTheta(2, 1.5)).ok());
+  ASSERT_TRUE(a->Update(theta).ok());
+  ASSERT_TRUE(b->Update(theta).ok());
+  const double again = a->Objective(true), other = b->Objective(true);
+  EXPECT_EQ(std::memcmp(&first, &again, sizeof first), 0);
+  EXPECT_EQ(std::memcmp(&first, &other, sizeof first), 0);
+}
+
+TEST(GpuEvaluator, NonFiniteThetaIsAStatusNotACrash) {
+  LMM_SKIP_WITHOUT_DEVICE();
+  test::SimulatedShape shape;
+  const ModelFrame frame = test::SimulateOneTermFrame(shape);
+  const std::unique_ptr<Evaluator> gpu = MakeGpu(frame);
+  ASSERT_TRUE(gpu != nullptr);
+  const std::vector<double> theta(gpu->layout().size(), std::nan(""));
+  const Status s = gpu->Update(theta);
+  EXPECT_EQ(s.code(), Status::Code::kNotPositiveDefinite);
+  EXPECT_EQ(s.index(), 0);
+  EXPECT_TRUE(gpu->Update(gpu->layout().start()).ok());
+}
+
+// These two need no device: the model check comes first, and the probe names the reason.
+TEST(GpuEvaluator, RefusesModelsWithMoreThanOneTerm) {
+  test::SimulatedShape shape;
+  ModelFrame frame = test::SimulateOneTermFrame(shape);
+  frame.random.push_back(frame.random[0]);
+  frame.random[1].group = "g.1";
+  EvaluatorOptions options;
+  options.backend = Backend::kGpu;
+  Status status;
+  EXPECT_EQ(Evaluator::Create(frame, options, &status), nullptr);
+  EXPECT_EQ(status.code(), Status::Code::kUnsupported);
+  EXPECT_THROW(Evaluator::Create(frame, options), Error);
+}
+
+TEST(GpuProbe, NamesWhyTheGpuCannotBeUsed) {
+  test::SimulatedShape shape;
+  const ModelFrame frame = test::SimulateOneTermFrame(shape);
+  const GpuProbe probe = ProbeGpuBackend(frame);
+  const std::string no_device = test::NoDeviceReason();
+  if (!no_device.empty()) {
+    EXPECT_FALSE(probe.usable);
+    EXPECT_NE(probe.reason.find(no_device), std::string::npos) << probe.reason;
+    return;
+  }
+  EXPECT_TRUE(probe.usable) << probe.reason;
+  EXPECT_GT(probe.bytes_needed, 0);
+  ModelFrame two = frame;
+  two.random.push_back(two.random[0]);
+  const GpuProbe refused = ProbeGpuBackend(two);
+  EXPECT_FALSE(refused.usable);
+  EXPECT_NE(refused.reason.find("2 random-effect terms"), std::string::npos) << refused.reason;
+}
+
+}  // namespace
+}  // namespace lmm
+
+#else  // !LMM_HAVE_CUDA
+
+TEST(GpuEvaluator, NotBuilt) { GTEST_SKIP() << "built without the CUDA backend"; }
+
+#endif  // LMM_HAVE_CUDA

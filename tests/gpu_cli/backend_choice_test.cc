@@ -1,0 +1,160 @@
+// `lmmgpu fit --backend`: gpu uses the device or fails (exit 2) naming why; auto falls back to the
+// CPU without a device and for small problems; the JSON `backend` field says which ran. Runs
+// with and without a device (it reads `lmmgpu --version` to know which to expect), so it is not
+// skipped anywhere.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace lmm {
+namespace {
+
+struct CliRun {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string TempPath(const std::string& name) {
+  return (std::filesystem::temp_directory_path() /
+          ("lmm_gpu_cli_" + std::to_string(::getpid()) + "_" + name))
+      .string();
+}
+
+// Runs LMMGPU_EXE with arguments already shell-quoted.
+CliRun RunCli(const std::string& args) {
+  const std::string err_path = TempPath("stderr");
+  const std::string command = std::string("'") + LMMGPU_EXE + "' " + args + " 2>'" + err_path + "'";
+  CliRun r;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return r;
+  char buffer[4096];
+  size_t got = 0;
+  while ((got = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) r.out.append(buffer, got);
+  const int status = ::pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.err = Slurp(err_path);
+  std::filesystem::remove(err_path);
+  return r;
+}
+
+// What `lmmgpu --version` says about CUDA.
+struct CudaFacts {
+  bool compiled = false;
+  bool device = false;
+  std::string no_device_reason;  // "CUDA devices: none (REASON)"
+};
+
+const CudaFacts& Facts() {
+  static const CudaFacts facts = [] {
+    CudaFacts f;
+    const CliRun r = RunCli("--version");
+    f.compiled = r.out.find("CUDA backend: compiled in") != std::string::npos;
+    f.device = r.out.find("CUDA device 0:") != std::string::npos;
+    const std::string key = "CUDA devices: none (";
+    const size_t at = r.out.find(key);
+    if (at != std::string::npos) {
+      const size_t end = r.out.find(")\n", at);
+      f.no_device_reason = r.out.substr(at + key.size(), end - at - key.size());
+    }
+    return f;
+  }();
+  return facts;
+}
+
+const std::string kSleepstudy =
+    std::string("--data '") + LMM_SHARED_DIR +
+    "/data/sleepstudy.csv' --formula 'Reaction ~ Days + (Days | Subject)' --format json";
+
+// 120000 rows (above auto's 1e5-row threshold) of y ~ x + (1 | g), 20000 groups.
+const std::string& LargeCsv() {
+  static const std::string path = [] {
+    const std::string p = TempPath("large.csv");
+    std::ofstream out(p);
+    out << "y,x,g\n";
+    std::mt19937_64 rng(42);
+    std::normal_distribution<double> normal(0.0, 1.0);
+    std::vector<double> b(20000);
+    for (double& v : b) v = normal(rng);
+    for (int i = 0; i < 120000; ++i) {
+      const int g = i % 20000;
+      const double x = normal(rng);
+      out << 1.0 + 0.5 * x + b[g] + normal(rng) << "," << x << ",g" << g << "\n";
+    }
+    return p;
+  }();
+  return path;
+}
+
+std::string BackendOf(const CliRun& r) {
+  return nlohmann::json::parse(r.out).at("backend").get<std::string>();
+}
+
+TEST(BackendChoice, GpuUsesTheDeviceOrNamesWhyNot) {
+  const CliRun r = RunCli("fit " + kSleepstudy + " --backend gpu");
+  if (Facts().device) {
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(BackendOf(r), "gpu");
+    return;
+  }
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  EXPECT_NE(r.err.find("--backend gpu: "), std::string::npos) << r.err;
+  if (!Facts().compiled) {
+    EXPECT_NE(r.err.find("this build has no CUDA backend"), std::string::npos) << r.err;
+  } else {
+    // The driver's reason, as --version reports it.
+    ASSERT_FALSE(Facts().no_device_reason.empty());
+    EXPECT_NE(r.err.find("no usable CUDA device (" + Facts().no_device_reason + ")"),
+              std::string::npos)
+        << r.err;
+  }
+}
+
+TEST(BackendChoice, GpuRefusesModelsItDoesNotSupportYet) {
+  if (!Facts().device) GTEST_SKIP() << "the device check comes first; see the test above";
+  const CliRun r =
+      RunCli(std::string("fit --data '") + LMM_SHARED_DIR +
+             "/data/pastes.csv' --formula 'strength ~ 1 + (1 | batch/cask)' --backend gpu");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("2 random-effect terms"), std::string::npos) << r.err;
+}
+
+TEST(BackendChoice, AutoUsesTheCpuForSmallProblems) {
+  const CliRun r = RunCli("fit " + kSleepstudy + " --backend auto");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(BackendOf(r), "cpu");
+}
+
+TEST(BackendChoice, AutoUsesTheGpuForLargeProblemsWhenThereIsOne) {
+  const CliRun r =
+      RunCli("fit --data '" + LargeCsv() + "' --formula 'y ~ x + (1 | g)' --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(BackendOf(r), Facts().device ? "gpu" : "cpu");
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j.at("nobs").get<int64_t>(), 120000);
+}
+
+TEST(BackendChoice, CpuIsAlwaysTheCpu) {
+  const CliRun r = RunCli("fit " + kSleepstudy + " --backend cpu");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(BackendOf(r), "cpu");
+}
+
+}  // namespace
+}  // namespace lmm
