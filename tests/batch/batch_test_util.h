@@ -1,0 +1,55 @@
+// Helpers of the batch tests: running lmmgpu (in the foreground or as a child to kill), temporary
+// directories, files and JSON with timing fields removed.
+#pragma once
+
+#include <sys/types.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace lmm::batch_testing {
+
+struct CliResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs LMMGPU_EXE with `args`, stdin from /dev/null, stdout and stderr captured.
+CliResult RunCli(const std::vector<std::string>& args);
+
+// Starts LMMGPU_EXE with `args` as a child process (stdout and stderr to /dev/null); returns its
+// pid.
+pid_t StartCli(const std::vector<std::string>& args);
+
+// A fresh directory under the system temp dir, removed by the destructor.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::string Write(const std::string& name, const std::string& bytes) const;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+std::string ReadFile(const std::string& path);
+
+// Copies ../shared/data/NAME into `dir`; returns the new path.
+std::string CopySharedData(const std::string& name, const std::string& dir);
+
+// `fit --format json` (or a batch result) with every "seconds" member removed, at any depth.
+nlohmann::json WithoutTimes(nlohmann::json j);
+
+// A file's text without its lines that hold a "seconds" member (JSON written with dump(2) puts
+// one member per line), for byte comparisons of results.
+std::string WithoutSecondsLines(const std::string& text);
+
+// File names in `dir`, sorted.
+std::vector<std::string> ListDir(const std::string& dir);
+
+}  // namespace lmm::batch_testing
