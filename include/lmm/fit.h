@@ -40,6 +40,12 @@ struct FitOptions {
   // FitResult::tests: "a = b", "a - b = 0", "2*a + b = 3", joint "a = 0, b = 0".
   std::vector<std::string> tests;
   bool term_tests = true;  // an F (or chi2) test per fixed term and of all but the intercept
+  // Residual error structure within the lowest-level groups (Stata's residuals()), e.g.
+  // "ar(2, time = time)", "exchangeable(by = g)"; empty: independent, homoskedastic residuals.
+  std::string residuals;
+  // The data columns the structure names (time, by) with all data-frame rows, indexed through
+  // ModelFrame::used_rows; `lmmgpu fit --residuals` reads them from the data file.
+  std::vector<Column> residual_columns;
 };
 
 // Throws lmm::Error(kNumerical) when the objective cannot be evaluated, and kUsage when the

@@ -84,6 +84,28 @@ struct ConvergenceReport {
   double seconds = 0;
 };
 
+// One parameter of a residual structure as Stata reports it: phi1.., theta1.., rho, rho1..,
+// var(e). SEs from the observed information of the (restricted) likelihood over all variance
+// parameters; intervals symmetric for phi and theta, on the atanh scale for correlations rho and
+// on the log scale for var(e).
+struct ResidualParameter {
+  std::string name;
+  double estimate = 0, std_error = 0, conf_low = 0, conf_high = 0;
+};
+
+// The residual structure of a fit with FitOptions::residuals.
+struct ResidualStructureReport {
+  std::string type;     // "independent", "exchangeable", "ar", "ma", "toeplitz", "exponential"
+  std::string spec;     // as given
+  int order = 0;        // ar, ma, toeplitz
+  std::string time;     // time variable, or empty
+  std::string by;       // by variable, or empty
+  std::string cluster;  // the grouping factor whose levels are the clusters
+  std::vector<ResidualParameter> parameters;  // without by: the structure's and var(e)
+  // With by: per level (sorted), its parameters and var(e).
+  std::vector<std::pair<std::string, std::vector<ResidualParameter>>> by_levels;
+};
+
 struct FitResult {
   std::string formula;
   bool reml = true;
@@ -117,6 +139,8 @@ struct FitResult {
   bool has_lr_test = false;
   WaldTest wald_test;
   bool has_wald_test = false;
+  bool has_residual_structure = false;
+  ResidualStructureReport residual_structure;
   std::vector<RandomEffectModes> modes;
   Eigen::VectorXd fitted;  // per used row: X beta + Z b
 };

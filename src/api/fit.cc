@@ -12,6 +12,7 @@
 #include "likelihood/fit_core.h"
 #include "likelihood/gpu/gpu_probe.h"
 #include "lmm/error.h"
+#include "residual/fit_with_residuals.h"
 
 namespace lmm {
 namespace {
@@ -107,6 +108,7 @@ void CopyConvergence(const FitCoreResult& core, FitResult& fit) {
 }  // namespace
 
 FitResult Fit(const ModelFrame& frame, const FitOptions& options) {
+  if (!options.residuals.empty()) return residual::FitWithResiduals(frame, options);
   FitResult fit;
   CopyFrameFacts(frame, fit);
   fit.reml = options.reml;
