@@ -18,18 +18,22 @@ measure() {  # name, command...: prints wall seconds and peak RSS (MiB)
   printf '%-28s %8.2f s %8.0f MiB   %s\n' "$name" "$secs" "$((kb / 1024))" "$(grep -m1 -E 'loglik|Log' "$tmp/out" | tr -s ' ' | cut -c1-60)"
 }
 
-lme4() {  # data, formula, REML (TRUE/FALSE)
-  Rscript -e "suppressMessages(library(lme4)); d <- read.csv('$1');
-    f <- lmer($2, d, REML = $3, control = lmerControl(optimizer = 'bobyqa'));
-    cat('loglik', format(logLik(f), digits = 12), '\n')"
-}
+cat >"$tmp/lme4.R" <<'RSCRIPT'
+# Rscript lme4.R DATA FORMULA REML: read the CSV and fit with lme4 (bobyqa), print the log-likelihood.
+a <- commandArgs(trailingOnly = TRUE)
+suppressMessages(library(lme4))
+d <- read.csv(a[[1]])
+f <- lmer(as.formula(a[[2]]), d, REML = as.logical(a[[3]]),
+          control = lmerControl(optimizer = "bobyqa"))
+cat("loglik", format(as.numeric(logLik(f)), digits = 12), "\n")
+RSCRIPT
 
 insteval=../shared/data/insteval.csv
 f1='y ~ service + (1 | s) + (1 | d) + (1 | dept:service)'
 measure "insteval ML: lmmgpu" "$exe" fit --ml --data "$insteval" --formula "$f1"
-measure "insteval ML: lme4" lme4 "$insteval" "$f1" FALSE
+measure "insteval ML: lme4" Rscript "$tmp/lme4.R" "$insteval" "$f1" FALSE
 
 "$exe" simulate --output "$tmp/sim.csv" --rows 1000000 --clusters 100000 --covariates 4 --slopes 1
 f2='y ~ x1 + x2 + x3 + x4 + (1 + x1 | g)'
 measure "1M rows/100k clusters: lmmgpu" "$exe" fit --data "$tmp/sim.csv" --formula "$f2"
-measure "1M rows/100k clusters: lme4" lme4 "$tmp/sim.csv" "$f2" TRUE
+measure "1M rows/100k clusters: lme4" Rscript "$tmp/lme4.R" "$tmp/sim.csv" "$f2" TRUE
