@@ -9,6 +9,7 @@
 #include "io/fit_report.h"
 #include "lmm/error.h"
 #include "lmm/fit.h"
+#include "residual/residual_spec.h"
 
 namespace lmm::cli {
 namespace {
@@ -25,6 +26,7 @@ struct FitFlags {
   double level = 95;
   std::string ddf = "none";
   std::vector<std::string> tests;
+  std::string residuals;
   std::vector<std::string> responses;
   std::string output_dir;
 };
@@ -49,6 +51,20 @@ void ParseDdf(const std::string& text, FitOptions& options) {
   else if (info == "oim" && approximate) options.information = InformationChoice::kObserved;
   else if (!info.empty())
     throw UsageError("--ddf '" + text + "': ,eim and ,oim apply to satterthwaite and kenward-roger");
+}
+
+// --residuals SPEC: the spec and the data columns it names (time, by), read from the data file.
+void SetResiduals(const std::string& spec_text, const LoadOptions& load, FitOptions& options) {
+  if (spec_text.empty()) return;
+  const residual::ResidualSpec spec = residual::ParseResidualSpec(spec_text);
+  options.residuals = spec_text;
+  std::vector<std::string> keep;
+  if (!spec.time.empty()) keep.push_back(spec.time);
+  if (!spec.by.empty() && spec.by != spec.time) keep.push_back(spec.by);
+  if (keep.empty()) return;
+  CsvOptions csv = load.csv;
+  csv.keep = keep;
+  options.residual_columns = ReadCsv(load.data_path, csv).columns;
 }
 
 void Emit(const std::string& path, const std::string& text) {
@@ -103,6 +119,11 @@ Runner AddFitCommand(CLI::App& app) {
   command->add_option("--output-dir", f->output_dir,
                       "with --responses: write DIR/<response>.json (or .error.json) and "
                       "DIR/summary.csv");
+  command->add_option("--residuals", f->residuals,
+                      "residual error structure within the lowest-level groups, as Stata's "
+                      "residuals(): independent, exchangeable, ar(#, time = T), ma(#, time = T), "
+                      "toeplitz(#, time = T), exponential(time = T), each optionally with "
+                      "by = VAR, e.g. \"ar(2, time = time)\" (CPU backend)");
   return [command, f]() {
     if (!command->parsed()) return -1;
     FitOptions options;
@@ -116,6 +137,7 @@ Runner AddFitCommand(CLI::App& app) {
     ParseDdf(f->ddf, options);
     options.tests = f->tests;
     if (!f->responses.empty()) {
+      if (!f->residuals.empty()) throw UsageError("--residuals does not apply with --responses");
       if (!f->ranef.empty() || !f->predict.empty())
         throw UsageError("--ranef and --predict do not apply with --responses");
       return batch::FitAndReportResponses(ToLoadOptions(f->data), f->responses, options,
@@ -123,7 +145,9 @@ Runner AddFitCommand(CLI::App& app) {
                                            f->output, f->output_dir});
     }
     if (!f->output_dir.empty()) throw UsageError("--output-dir applies with --responses only");
-    const LoadedModel model = LoadModel(ToLoadOptions(f->data));
+    const LoadOptions load = ToLoadOptions(f->data);
+    const LoadedModel model = LoadModel(load);
+    SetResiduals(f->residuals, load, options);
     const FitResult fit = Fit(model.frame, options);
     if (!f->ranef.empty()) io::WriteFileAtomically(f->ranef, io::RanefCsv(fit));
     if (!f->predict.empty()) io::WriteFileAtomically(f->predict, io::PredictCsv(fit, model.frame));

@@ -36,6 +36,32 @@ nlohmann::json VarianceJson(const VarianceComponent& vc) {
   return j;
 }
 
+nlohmann::json ResidualParametersJson(const std::vector<ResidualParameter>& params) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const ResidualParameter& p : params)
+    j[p.name] = {{"estimate", Num(p.estimate)},
+                 {"std_error", Num(p.std_error)},
+                 {"conf_low", Num(p.conf_low)},
+                 {"conf_high", Num(p.conf_high)}};
+  return j;
+}
+
+// "residual_structure": {"type", "spec", "order", "time", "by", "cluster", "parameters": {name:
+// {estimate, std_error, conf_low, conf_high}}, "by_levels": {level: {name: {...}}}}.
+nlohmann::json ResidualStructureJson(const ResidualStructureReport& r) {
+  nlohmann::json j;
+  j["type"] = r.type;
+  j["spec"] = r.spec;
+  j["order"] = r.order;
+  j["time"] = r.time.empty() ? nlohmann::json() : nlohmann::json(r.time);
+  j["by_variable"] = r.by.empty() ? nlohmann::json() : nlohmann::json(r.by);
+  j["cluster"] = r.cluster;
+  j["parameters"] = ResidualParametersJson(r.parameters);
+  j["by"] = nlohmann::json::object();
+  for (const auto& [level, params] : r.by_levels) j["by"][level] = ResidualParametersJson(params);
+  return j;
+}
+
 }  // namespace
 
 nlohmann::json FitJson(const FitResult& fit) {
@@ -85,6 +111,7 @@ nlohmann::json FitJson(const FitResult& fit) {
   j["random_effects"] = nlohmann::json::array();
   for (const VarianceComponent& vc : fit.random_effects) j["random_effects"].push_back(VarianceJson(vc));
   j["residual"] = VarianceJson(fit.residual);
+  if (fit.has_residual_structure) j["residual_structure"] = ResidualStructureJson(fit.residual_structure);
   j["lr_test_vs_linear"] = nlohmann::json();
   if (fit.has_lr_test)
     j["lr_test_vs_linear"] = {{"statistic", Num(fit.lr_test_vs_linear.statistic)},

@@ -87,6 +87,25 @@ void TestsTable(const FitResult& f, std::string& out) {
   }
 }
 
+// Stata's "Residual: AR(2)" block: the structure's parameters, then var(e) (per by level).
+void ResidualStructureBlock(const FitResult& f, std::string& out) {
+  const ResidualStructureReport& r = f.residual_structure;
+  std::string title = "Residual: " + r.type;
+  if (r.order > 0) title += fmt::format("({})", r.order);
+  if (!r.time.empty()) title += ", time " + r.time;
+  if (!r.by.empty()) title += ", by " + r.by;
+  title += ", clusters " + r.cluster;
+  out += "  " + title + "\n";
+  auto rows = [&out](const std::vector<ResidualParameter>& params, const std::string& prefix) {
+    for (const ResidualParameter& p : params)
+      out += fmt::format("  {:<16} {:<28} {:>11} {:>10} {:>7} {:>11} {:>11} {:>11}\n", "",
+                         prefix + p.name, G(p.estimate), "", "", G(p.std_error), G(p.conf_low),
+                         G(p.conf_high));
+  };
+  rows(r.parameters, "");
+  for (const auto& [level, params] : r.by_levels) rows(params, r.by + "=" + level + ": ");
+}
+
 void RandomTable(const FitResult& f, std::string& out) {
   out += fmt::format("\nRandom effects:\n  {:<16} {:<28} {:>11} {:>10} {:>7} {:>11} {:>11} {:>11}\n",
                      "Group", "Term", "Variance", "Std.Dev.", "Corr.", "Std. Err.", "[95% Conf.",
@@ -105,8 +124,11 @@ void RandomTable(const FitResult& f, std::string& out) {
                          G(vc.correlation, 3), G(vc.std_error), G(vc.conf_low), G(vc.conf_high));
   }
   const VarianceComponent& r = f.residual;
-  out += fmt::format("  {:<16} {:<28} {:>11} {:>10} {:>7} {:>11} {:>11} {:>11}\n", "Residual", "",
-                     G(r.value), G(r.std_dev), "", G(r.std_error), G(r.conf_low), G(r.conf_high));
+  if (f.has_residual_structure)
+    ResidualStructureBlock(f, out);
+  else
+    out += fmt::format("  {:<16} {:<28} {:>11} {:>10} {:>7} {:>11} {:>11} {:>11}\n", "Residual", "",
+                       G(r.value), G(r.std_dev), "", G(r.std_error), G(r.conf_low), G(r.conf_high));
   if (f.has_lr_test) {
     const LikelihoodRatioTest& lr = f.lr_test_vs_linear;
     if (lr.kind == "chibar2")
