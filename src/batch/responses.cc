@@ -4,9 +4,13 @@
 #include <fnmatch.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <chrono>
+#include <exception>
+#include <mutex>
 #include <new>
+#include <thread>
 
 #include "design/variable_values.h"
 #include "lmm/error.h"
@@ -98,6 +102,43 @@ void SetResponse(const std::string& formula_text, const DataFrame& data, ModelFr
         fmt::format("{}: the response '{}' is constant ({}) in the rows used: there is "
                     "no variation to model",
                     data.source, frame.response, frame.y(0)));
+}
+
+ResponseOutcome FitOne(const std::string& response, const std::string& formula,
+                       const DataFrame& sub, const std::vector<int64_t>& sub_rows,
+                       const std::vector<int64_t>& data_rows, const FitOptions& options,
+                       ModelFrame& frame) {
+  const auto t0 = std::chrono::steady_clock::now();
+  ResponseOutcome outcome;
+  outcome.response = response;
+  try {
+    frame.used_rows = sub_rows;
+    SetResponse(FormulaForResponse(formula, response), sub, frame);
+    frame.used_rows = data_rows;  // reported rows: the file's
+    FitResult fit = Fit(frame, options);
+    if (fit.convergence.converged) {
+      outcome.status = "ok";
+    } else {
+      outcome.status = "not-converged";
+      outcome.exit_code = static_cast<int>(ErrorKind::kNumerical);
+      outcome.message = "the fit did not converge: " + fit.convergence.message;
+    }
+    outcome.fit = std::move(fit);
+  } catch (const Error& e) {
+    outcome.status = "failed";
+    outcome.exit_code = e.exit_code();
+    outcome.message = e.what();
+  } catch (const std::bad_alloc&) {
+    outcome.status = "failed";
+    outcome.exit_code = static_cast<int>(ErrorKind::kInternal);
+    outcome.message = "out of memory";
+  } catch (const std::exception& e) {
+    outcome.status = "failed";
+    outcome.exit_code = static_cast<int>(ErrorKind::kInternal);
+    outcome.message = std::string("internal error: ") + e.what();
+  }
+  outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return outcome;
 }
 
 }  // namespace
@@ -209,37 +250,41 @@ std::vector<ResponseOutcome> FitResponses(
   for (size_t i = 0; i < sub_rows.size(); ++i)
     data_rows[i] = rows[static_cast<size_t>(sub_rows[i])];
 
-  std::vector<ResponseOutcome> outcomes;
-  for (const std::string& response : responses) {
-    const auto t0 = std::chrono::steady_clock::now();
-    ResponseOutcome outcome;
-    outcome.response = response;
-    try {
-      frame.used_rows = sub_rows;
-      SetResponse(FormulaForResponse(load.formula, response), sub, frame);
-      frame.used_rows = data_rows;  // reported rows: the file's
-      FitResult fit = Fit(frame, options);
-      if (fit.convergence.converged) {
-        outcome.status = "ok";
-      } else {
-        outcome.status = "not-converged";
-        outcome.exit_code = static_cast<int>(ErrorKind::kNumerical);
-        outcome.message = "the fit did not converge: " + fit.convergence.message;
+  // Responses are fitted in parallel, one thread each, on copies of the frame: for many responses
+  // this beats threads inside each fit. Results do not depend on the thread count.
+  const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  const int workers = std::max(1, std::min(options.threads > 0 ? options.threads : cores,
+                                           static_cast<int>(responses.size())));
+  FitOptions per_fit = options;
+  if (workers > 1) per_fit.threads = 1;
+  std::vector<ResponseOutcome> outcomes(responses.size());
+  std::atomic<size_t> next{0};
+  std::mutex mutex;  // serializes on_done
+  std::exception_ptr failure;
+  auto work = [&]() {
+    ModelFrame local = frame;
+    while (true) {
+      const size_t k = next.fetch_add(1);
+      if (k >= responses.size()) return;
+      ResponseOutcome& outcome = outcomes[k];
+      outcome = FitOne(responses[k], load.formula, sub, sub_rows, data_rows, per_fit, local);
+      if (!on_done) continue;
+      std::lock_guard<std::mutex> guard(mutex);
+      if (failure) return;
+      try {
+        on_done(outcome);
+      } catch (...) {
+        failure = std::current_exception();
+        next = responses.size();
+        return;
       }
-      outcome.fit = std::move(fit);
-    } catch (const Error& e) {
-      outcome.status = "failed";
-      outcome.exit_code = e.exit_code();
-      outcome.message = e.what();
-    } catch (const std::bad_alloc&) {
-      outcome.status = "failed";
-      outcome.exit_code = static_cast<int>(ErrorKind::kInternal);
-      outcome.message = "out of memory";
     }
-    outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (on_done) on_done(outcome);
-    outcomes.push_back(std::move(outcome));
-  }
+  };
+  std::vector<std::thread> pool;
+  for (int w = 1; w < workers; ++w) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+  if (failure) std::rethrow_exception(failure);
   return outcomes;
 }
 
