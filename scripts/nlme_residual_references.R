@@ -75,4 +75,34 @@ ratio <- coef(f$modelStruct$varStruct, unconstrained = FALSE, allCoef = TRUE)
 write_fixture("orthodont_independent_by_sex_ml", "shared/data/orthodont.csv",
               "distance ~ age + Sex + (1 | Subject)", "ML", "independent(by = Sex)", f,
               list(sd_ratio_Female = ratio[["Female"]], sd_ratio_Male = ratio[["Male"]]))
+# Unstructured over the replicate index within Worker:Machine cells, a random intercept per Worker
+# (the cells carry no random effect: Stata's `|| Worker: || cell:, noconstant`, lmmgpu's
+# `group = cell`), REML: nlme's corSymm with varIdent by replicate.
+machines <- read.csv(file.path(shared, "data/machines.csv"))
+machines$rep <- ave(seq_len(nrow(machines)), machines$Worker, machines$Machine, FUN = seq_along) - 1
+machines$cell <- paste(machines$Worker, machines$Machine, sep = ":")
+write.csv(machines, file.path(out_dir, "machines_rep.csv"), row.names = FALSE)
+machines$Worker <- factor(machines$Worker)
+machines$Machine <- factor(machines$Machine)
+f <- lme(score ~ Machine, random = ~ 1 | Worker, data = machines, method = "REML",
+         correlation = corSymm(form = ~ (rep + 1) | Worker/Machine),
+         weights = varIdent(form = ~ 1 | rep), control = ctrl)
+corr <- coef(f$modelStruct$corStruct, unconstrained = FALSE)
+ratio <- coef(f$modelStruct$varStruct, unconstrained = FALSE, allCoef = TRUE)
+write_fixture("machines_unstructured_reml", "tests/data/residual/machines_rep.csv",
+              "score ~ Machine + (1 | Worker)", "REML", "unstructured(time = rep, group = cell)", f,
+              list(`corr(e0,e1)` = corr[[1]], `corr(e0,e2)` = corr[[2]], `corr(e1,e2)` = corr[[3]],
+                   sd_ratio_time_1 = ratio[["1"]], sd_ratio_time_2 = ratio[["2"]]))
+
+# banded(0): independent residuals with a variance per time identifier (age 8, 10, 12, 14), ML:
+# nlme's varIdent by age. sd_ratio_time_k is the ratio of the k-th smallest age to age 8.
+orth$agef <- factor(orth$age)
+f <- lme(distance ~ age + Sex, random = ~ 1 | Subject, data = orth, method = "ML",
+         weights = varIdent(form = ~ 1 | agef), control = ctrl)
+ratio <- coef(f$modelStruct$varStruct, unconstrained = FALSE, allCoef = TRUE)
+write_fixture("orthodont_banded0_ml", "shared/data/orthodont.csv",
+              "distance ~ age + Sex + (1 | Subject)", "ML", "banded(0, time = age)", f,
+              list(sd_ratio_time_1 = ratio[["10"]], sd_ratio_time_2 = ratio[["12"]],
+                   sd_ratio_time_3 = ratio[["14"]]))
+
 cat("wrote", length(list.files(out_dir, pattern = "json$")), "fixtures to", out_dir, "\n")

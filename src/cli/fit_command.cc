@@ -1,4 +1,5 @@
 // `lmmgpu fit`: read, build, fit, report.
+#include <algorithm>
 #include <iostream>
 #include <memory>
 
@@ -60,7 +61,9 @@ void SetResiduals(const std::string& spec_text, const LoadOptions& load, FitOpti
   options.residuals = spec_text;
   std::vector<std::string> keep;
   if (!spec.time.empty()) keep.push_back(spec.time);
-  if (!spec.by.empty() && spec.by != spec.time) keep.push_back(spec.by);
+  for (const std::string& name : {spec.by, spec.group})
+    if (!name.empty() && std::find(keep.begin(), keep.end(), name) == keep.end())
+      keep.push_back(name);
   if (keep.empty()) return;
   CsvOptions csv = load.csv;
   csv.keep = keep;
@@ -122,8 +125,9 @@ Runner AddFitCommand(CLI::App& app) {
   command->add_option("--residuals", f->residuals,
                       "residual error structure within the lowest-level groups, as Stata's "
                       "residuals(): independent, exchangeable, ar(#, time = T), ma(#, time = T), "
-                      "toeplitz(#, time = T), exponential(time = T), each optionally with "
-                      "by = VAR, e.g. \"ar(2, time = time)\" (CPU backend)");
+                      "toeplitz(#, time = T), banded(#, time = T), unstructured(time = T), "
+                      "exponential(time = T), each optionally with by = VAR (and group = VAR "
+                      "to name the clusters), e.g. \"ar(2, time = time)\" (CPU backend)");
   return [command, f]() {
     if (!command->parsed()) return -1;
     FitOptions options;

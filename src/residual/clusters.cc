@@ -34,12 +34,43 @@ int ClusterTerm(const ModelFrame& frame, const ResidualSpec& spec) {
 Clusters BuildClusters(const ModelFrame& frame, const ResidualSpec& spec,
                        const std::vector<Column>& columns) {
   const std::string where = "--residuals '" + spec.text + "': ";
-  const int t0 = ClusterTerm(frame, spec);
-  const RandomEffectTerm& term = frame.random[t0];
   const int64_t n = frame.n();
-  const int64_t num_clusters = term.levels;
   Clusters c;
-  c.factor = term.grouping_factor;
+  // The cluster of each row: the levels of the lowest-level term, or of the group variable.
+  std::vector<int32_t> cluster_of;
+  std::vector<std::string> cluster_labels;
+  int t0 = -1;
+  if (spec.group.empty()) {
+    t0 = ClusterTerm(frame, spec);
+    cluster_of = frame.random[t0].level;
+    cluster_labels = frame.random[t0].level_labels;
+    c.factor = frame.random[t0].grouping_factor;
+  } else {
+    if (frame.random.empty())
+      throw UsageError(where + "the model has no random-effect term");
+    const Column& g = FindColumn(columns, spec.group, spec);
+    std::map<std::string, int32_t> codes;
+    std::vector<std::string> labels(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) {
+      const auto r = static_cast<size_t>(frame.used_rows[i]);
+      if (g.missing[r])
+        throw DataError(where + "the group variable '" + spec.group + "' is missing in data row " +
+                        std::to_string(r + 1));
+      labels[static_cast<size_t>(i)] = g.type == ColumnType::kNumeric
+                                           ? fmt::format("{}", g.numbers[r])
+                                           : g.levels[static_cast<size_t>(g.codes[r])];
+      codes.emplace(labels[static_cast<size_t>(i)], 0);
+    }
+    for (auto& [label, code] : codes) {
+      code = static_cast<int32_t>(cluster_labels.size());
+      cluster_labels.push_back(label);
+    }
+    cluster_of.resize(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i)
+      cluster_of[static_cast<size_t>(i)] = codes[labels[static_cast<size_t>(i)]];
+    c.factor = spec.group;
+  }
+  const auto num_clusters = static_cast<int64_t>(cluster_labels.size());
 
   // Every other term must be constant within a cluster (nested), so that whitening a cluster's
   // rows keeps each row of Z in its level's columns.
@@ -47,7 +78,7 @@ Clusters BuildClusters(const ModelFrame& frame, const ResidualSpec& spec,
     if (static_cast<int>(t) == t0) continue;
     std::vector<int32_t> seen(static_cast<size_t>(num_clusters), -1);
     for (int64_t i = 0; i < n; ++i) {
-      int32_t& s = seen[static_cast<size_t>(term.level[i])];
+      int32_t& s = seen[static_cast<size_t>(cluster_of[static_cast<size_t>(i)])];
       const int32_t l = frame.random[t].level[i];
       if (s >= 0 && s != l)
         throw UsageError(where + "the random term of '" + frame.random[t].group +
@@ -109,12 +140,12 @@ Clusters BuildClusters(const ModelFrame& frame, const ResidualSpec& spec,
 
   // Group rows by cluster (counting sort), then order each cluster by time.
   c.offsets.assign(static_cast<size_t>(num_clusters) + 1, 0);
-  for (int64_t i = 0; i < n; ++i) ++c.offsets[static_cast<size_t>(term.level[i]) + 1];
+  for (int64_t i = 0; i < n; ++i) ++c.offsets[static_cast<size_t>(cluster_of[static_cast<size_t>(i)]) + 1];
   std::partial_sum(c.offsets.begin(), c.offsets.end(), c.offsets.begin());
   c.rows.resize(static_cast<size_t>(n));
   {
     std::vector<int64_t> next(c.offsets.begin(), c.offsets.end() - 1);
-    for (int64_t i = 0; i < n; ++i) c.rows[static_cast<size_t>(next[term.level[i]]++)] = i;
+    for (int64_t i = 0; i < n; ++i) c.rows[static_cast<size_t>(next[cluster_of[static_cast<size_t>(i)]]++)] = i;
   }
   c.cluster_by.assign(static_cast<size_t>(num_clusters), 0);
   const bool needs_unique_time = time != nullptr;
@@ -126,11 +157,11 @@ Clusters BuildClusters(const ModelFrame& frame, const ResidualSpec& spec,
       if (needs_unique_time && it != begin && tv[*it] == tv[*(it - 1)])
         throw DataError(where + "the time variable '" + spec.time + "' repeats the value " +
                         fmt::format("{}", tv[*it]) + " within " + c.factor + " " +
-                        term.level_labels[static_cast<size_t>(k)]);
+                        cluster_labels[static_cast<size_t>(k)]);
       if (bv[*it] != bv[*begin]) {
         if (spec.type != ResidualType::kIndependent)
           throw DataError(where + "the by variable '" + spec.by + "' varies within " + c.factor +
-                          " " + term.level_labels[static_cast<size_t>(k)] +
+                          " " + cluster_labels[static_cast<size_t>(k)] +
                           " (it must be constant within the clusters for " +
                           TypeName(spec.type) + ")");
         c.cluster_by[static_cast<size_t>(k)] = -1;

@@ -1,6 +1,6 @@
 // The clusters of a residual structure: the levels of the lowest-level grouping factor (Stata:
 // "the lowest-level groups"; lmmgpu: the random-effect term with the most levels, in which every
-// other term must be nested), with the time and by values of their rows, checked against Stata's
+// other term must be nested; or the spec's `group = var`, in which every term must be nested), with the time and by values of their rows, checked against Stata's
 // rules for the structure's time variable.
 #pragma once
 

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <limits>
 
+#include <fmt/format.h>
+
 #include "inference/distributions.h"
 #include "inference/stata_metric.h"
 #include "inference/variance_components.h"
@@ -136,16 +138,65 @@ ResidualInference EstimateResidualInference(ResidualEvaluator& ev, const ModelFr
   rep.type = TypeName(spec.type);
   rep.spec = spec.text;
   rep.order = spec.type == ResidualType::kAr || spec.type == ResidualType::kMa ||
-                      spec.type == ResidualType::kToeplitz
-                  ? structure.corr_size()
+                      spec.type == ResidualType::kToeplitz || spec.type == ResidualType::kBanded
+                  ? spec.order
                   : 0;
   rep.time = spec.time;
   rep.by = spec.by;
   rep.cluster = clusters.factor;
   const bool symmetric = spec.type == ResidualType::kAr || spec.type == ResidualType::kMa;
   const int log_sigma = metric.LogSigmaIndex();
+  const bool heteroskedastic_time =
+      spec.type == ResidualType::kUnstructured || spec.type == ResidualType::kBanded;
+  auto label = [&](int t) { return fmt::format("{}", clusters.time_levels[static_cast<size_t>(t)]); };
   for (int b = 0; b < structure.num_by(); ++b) {
     std::vector<ResidualParameter> params;
+    if (heteroskedastic_time) {
+      // Stata's table: var(e_t) per time identifier (log-scale intervals), then cov(e_i, e_j)
+      // (symmetric intervals).
+      auto value = [&](std::span<const double> u, int pair) {
+        const auto [i, j] = structure.pairs()[static_cast<size_t>(pair)];
+        return structure.SdRatio(u, b, i) * structure.SdRatio(u, b, j) *
+               structure.CorrParameters(u, b)[static_cast<size_t>(pair)];
+      };
+      for (int t = 0; t < structure.sd_per_by(); ++t) {
+        ResidualParameter p;
+        p.name = "var(e" + label(t) + ")";
+        const double ratio = structure.SdRatio(u_hat, b, t);
+        p.estimate = sigma2 * ratio * ratio;
+        Eigen::VectorXd g = Eigen::VectorXd::Zero(m + s);
+        g(log_sigma) = 2;
+        if (structure.SdIndex(b, t) >= 0) g(m + structure.SdIndex(b, t)) = 2;
+        const double se_log = se_of(g);
+        p.std_error = p.estimate * se_log;
+        p.conf_low = p.estimate * std::exp(-z * se_log);
+        p.conf_high = p.estimate * std::exp(z * se_log);
+        params.push_back(p);
+      }
+      for (int pair = 0; pair < static_cast<int>(structure.pairs().size()); ++pair) {
+        const auto [i, j] = structure.pairs()[static_cast<size_t>(pair)];
+        ResidualParameter p;
+        p.name = "cov(e" + label(i) + ",e" + label(j) + ")";
+        p.estimate = sigma2 * value(u_hat, pair);
+        Eigen::VectorXd g = Eigen::VectorXd::Zero(m + s);
+        g(log_sigma) = 2 * p.estimate;
+        for (int a = 0; a < s; ++a) {
+          std::vector<double> up_u(u_hat.begin(), u_hat.end()), dn_u = up_u;
+          up_u[a] += kJacobianStep;
+          dn_u[a] -= kJacobianStep;
+          g(m + a) = sigma2 * (value(up_u, pair) - value(dn_u, pair)) / (2 * kJacobianStep);
+        }
+        p.std_error = se_of(g);
+        p.conf_low = p.estimate - z * p.std_error;
+        p.conf_high = p.estimate + z * p.std_error;
+        params.push_back(p);
+      }
+      if (clusters.by_labels.empty())
+        rep.parameters = std::move(params);
+      else
+        rep.by_levels.emplace_back(clusters.by_labels[static_cast<size_t>(b)], std::move(params));
+      continue;
+    }
     const std::vector<double> est = structure.CorrParameters(u_hat, b);
     for (size_t j = 0; j < est.size(); ++j) {
       Eigen::VectorXd g = Eigen::VectorXd::Zero(m + s);
@@ -176,7 +227,7 @@ ResidualInference EstimateResidualInference(ResidualEvaluator& ev, const ModelFr
     ve.estimate = sigma2 * ratio * ratio;
     Eigen::VectorXd g = Eigen::VectorXd::Zero(m + s);
     g(log_sigma) = 2;
-    if (b > 0) g(m + structure.SdIndex(b)) = 2;
+    if (structure.SdIndex(b) >= 0) g(m + structure.SdIndex(b)) = 2;
     const double se_log = se_of(g);
     ve.std_error = ve.estimate * se_log;
     ve.conf_low = ve.estimate * std::exp(-z * se_log);
@@ -188,8 +239,11 @@ ResidualInference EstimateResidualInference(ResidualEvaluator& ev, const ModelFr
       rep.by_levels.emplace_back(clusters.by_labels[static_cast<size_t>(b)], std::move(params));
   }
   out.residual = vc.residual;
+  // var(e) of the reference (first by level; unstructured and banded: its first time identifier).
+  const std::vector<ResidualParameter>& first_params =
+      rep.by_levels.empty() ? rep.parameters : rep.by_levels.front().second;
   const ResidualParameter& first =
-      rep.by_levels.empty() ? rep.parameters.back() : rep.by_levels.front().second.back();
+      heteroskedastic_time ? first_params.front() : first_params.back();
   out.residual.std_error = first.std_error;
   out.residual.conf_low = first.conf_low;
   out.residual.conf_high = first.conf_high;

@@ -66,8 +66,11 @@ class SpecParser {
         } else if (t.text == "by") {
           if (!spec.by.empty()) Fail("the by variable is given twice");
           spec.by = value;
+        } else if (t.text == "group") {
+          if (!spec.group.empty()) Fail("the group variable is given twice");
+          spec.group = value;
         } else {
-          Fail("unknown option '" + t.text + "' (expected time = VAR or by = VAR)");
+          Fail("unknown option '" + t.text + "' (expected time = VAR, by = VAR or group = VAR)");
         }
       } else {
         Fail("unexpected '" + t.text + "'");
@@ -156,6 +159,9 @@ class SpecParser {
     }
     if (spec.type == ResidualType::kToeplitz && order_given && spec.order < 1)
       Fail("toeplitz needs an order of at least 1");
+    if ((spec.type == ResidualType::kToeplitz || spec.type == ResidualType::kBanded) &&
+        !order_given)
+      spec.order = -1;
     const TimeRule rule = spec.time_rule();
     if (rule == TimeRule::kNone && !spec.time.empty())
       Fail(name + " takes no time variable");

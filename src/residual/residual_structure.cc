@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include <fmt/format.h>
+
 #include "lmm/error.h"
 
 namespace lmm::residual {
@@ -16,6 +18,16 @@ constexpr double kLogSdBound = 12;
 double Logistic(double u) { return 1 / (1 + std::exp(-u)); }
 
 }  // namespace
+
+Eigen::MatrixXd UnstructuredCorrelation(std::span<const double> w, int t) {
+  Eigen::MatrixXd l = Eigen::MatrixXd::Identity(t, t);
+  size_t k = 0;
+  // w is in pairs() order (i < j, row by row over i); W(j, i) = w_k for the pair (i, j).
+  for (int i = 0; i < t; ++i)
+    for (int j = i + 1; j < t; ++j) l(j, i) = w[k++];
+  for (int i = 0; i < t; ++i) l.row(i) /= l.row(i).norm();
+  return l * l.transpose();
+}
 
 std::vector<double> PacfToAr(std::span<const double> pacf) {
   const size_t p = pacf.size();
@@ -89,7 +101,7 @@ ResidualStructure::ResidualStructure(const ResidualSpec& spec, const Clusters& c
                          std::to_string(clusters.max_lag) + ")");
       break;
     case ResidualType::kToeplitz:
-      spec_.order = spec.order == 0 ? static_cast<int>(clusters.max_lag) : spec.order;
+      spec_.order = spec.order < 0 ? static_cast<int>(clusters.max_lag) : spec.order;
       if (spec_.order < 1 || spec_.order > clusters.max_lag)
         throw UsageError(where + "the order must be between 1 and the largest time lag within a "
                          "cluster (" + std::to_string(clusters.max_lag) + ")");
@@ -97,19 +109,42 @@ ResidualStructure::ResidualStructure(const ResidualSpec& spec, const Clusters& c
       for (int k = 1; k <= spec_.order; ++k) corr_names_.push_back("rho" + std::to_string(k));
       break;
     case ResidualType::kBanded:
-    case ResidualType::kUnstructured:
-      throw UsageError(where + TypeName(spec.type) + " is not implemented yet");
+    case ResidualType::kUnstructured: {
+      const int t = static_cast<int>(clusters.time_levels.size());
+      if (spec.type == ResidualType::kBanded) {
+        spec_.order = spec.order < 0 ? t - 1 : spec.order;
+        if (spec.order > t - 1)
+          throw UsageError(where + "the band must be between 0 and the number of time values "
+                           "less one (" + std::to_string(t - 1) + ")");
+      } else {
+        spec_.order = t - 1;
+      }
+      sd_per_by_ = t;
+      // Stata's order: cov(e_i, e_j) for i < j, row by row.
+      for (int i = 0; i < t; ++i)
+        for (int j = i + 1; j < t && j - i <= spec_.order; ++j) pairs_.emplace_back(i, j);
+      corr_size_ = static_cast<int>(pairs_.size());
+      for (const auto& [i, j] : pairs_)
+        corr_names_.push_back(fmt::format("corr(e{},e{})", clusters.time_levels[i],
+                                          clusters.time_levels[j]));
+      break;
+    }
   }
+  corr_matrix_.resize(static_cast<size_t>(num_by_));
   lag_corr_.resize(static_cast<size_t>(num_by_));
   rho_.assign(static_cast<size_t>(num_by_), 0.0);
-  sd_.assign(static_cast<size_t>(num_by_), 1.0);
+  sd_.assign(static_cast<size_t>(num_by_ * sd_per_by_), 1.0);
 }
 
 std::vector<double> ResidualStructure::Lower() const {
   std::vector<double> lo(static_cast<size_t>(size()), -kLogSdBound);
   const bool logistic = spec_.type == ResidualType::kExchangeable ||
                         spec_.type == ResidualType::kExponential;
-  for (int i = 0; i < num_by_ * corr_size_; ++i) lo[i] = logistic ? -kLogisticBound : -kTanhBound;
+  // Unstructured: W's entries, |W_ij| <= 50 (correlations within ~1e-3 of +-1 at most).
+  const double corr_bound = spec_.type == ResidualType::kUnstructured ? 50
+                            : logistic                                 ? kLogisticBound
+                                                                       : kTanhBound;
+  for (int i = 0; i < num_by_ * corr_size_; ++i) lo[i] = -corr_bound;
   return lo;
 }
 
@@ -125,9 +160,15 @@ std::vector<double> ResidualStructure::CorrParameters(std::span<const double> u,
   std::vector<double> out;
   switch (spec_.type) {
     case ResidualType::kIndependent:
-    case ResidualType::kBanded:
-    case ResidualType::kUnstructured:
       break;
+    case ResidualType::kBanded:
+      for (double v : ub) out.push_back(std::tanh(v));
+      break;
+    case ResidualType::kUnstructured: {
+      const Eigen::MatrixXd c = UnstructuredCorrelation(ub, sd_per_by_);
+      for (const auto& [i, j] : pairs_) out.push_back(c(i, j));
+      break;
+    }
     case ResidualType::kExchangeable: {
       const double lo = clusters_.max_size > 1 ? -1.0 / static_cast<double>(clusters_.max_size - 1)
                                                : -1.0;
@@ -153,13 +194,15 @@ std::vector<double> ResidualStructure::CorrParameters(std::span<const double> u,
   return out;
 }
 
-double ResidualStructure::SdRatio(std::span<const double> u, int b) const {
-  return b == 0 ? 1.0 : std::exp(u[static_cast<size_t>(SdIndex(b))]);
+double ResidualStructure::SdRatio(std::span<const double> u, int b, int t) const {
+  const int k = SdIndex(b, t);
+  return k < 0 ? 1.0 : std::exp(u[static_cast<size_t>(k)]);
 }
 
 void ResidualStructure::Prepare(std::span<const double> u) {
   for (int b = 0; b < num_by_; ++b) {
-    sd_[static_cast<size_t>(b)] = SdRatio(u, b);
+    for (int t = 0; t < sd_per_by_; ++t)
+      sd_[static_cast<size_t>(b * sd_per_by_ + t)] = SdRatio(u, b, t);
     const std::span<const double> ub =
         u.subspan(static_cast<size_t>(b * corr_size_), static_cast<size_t>(corr_size_));
     std::vector<double>& lag = lag_corr_[static_cast<size_t>(b)];
@@ -184,6 +227,17 @@ void ResidualStructure::Prepare(std::span<const double> u) {
       case ResidualType::kExponential:
         rho_[static_cast<size_t>(b)] = CorrParameters(u, b)[0];
         break;
+      case ResidualType::kUnstructured:
+        corr_matrix_[static_cast<size_t>(b)] = UnstructuredCorrelation(ub, sd_per_by_);
+        break;
+      case ResidualType::kBanded: {
+        Eigen::MatrixXd& c = corr_matrix_[static_cast<size_t>(b)];
+        c = Eigen::MatrixXd::Identity(sd_per_by_, sd_per_by_);
+        for (size_t k = 0; k < pairs_.size(); ++k)
+          c(pairs_[k].first, pairs_[k].second) = c(pairs_[k].second, pairs_[k].first) =
+              std::tanh(ub[k]);
+        break;
+      }
       default:
         break;
     }
@@ -201,6 +255,10 @@ double ResidualStructure::Correlation(int b, int64_t e1, int64_t e2) const {
     }
     case ResidualType::kExchangeable:
       return rho_[static_cast<size_t>(b)];
+    case ResidualType::kUnstructured:
+    case ResidualType::kBanded:
+      return corr_matrix_[static_cast<size_t>(b)](clusters_.time_id[static_cast<size_t>(e1)],
+                                                  clusters_.time_id[static_cast<size_t>(e2)]);
     case ResidualType::kExponential:
       return std::pow(rho_[static_cast<size_t>(b)],
                       std::abs(clusters_.time[static_cast<size_t>(e1)] -
@@ -215,11 +273,15 @@ void ResidualStructure::ClusterCovariance(int64_t c, Eigen::MatrixXd& r) const {
   const int64_t m = clusters_.offsets[static_cast<size_t>(c) + 1] - begin;
   r.resize(m, m);
   const int32_t b = clusters_.cluster_by[static_cast<size_t>(c)];
+  auto sd = [&](int64_t e) {
+    return sd_[static_cast<size_t>(clusters_.by[static_cast<size_t>(e)] * sd_per_by_ +
+                                   (sd_per_by_ > 1 ? clusters_.time_id[static_cast<size_t>(e)] : 0))];
+  };
   for (int64_t i = 0; i < m; ++i) {
-    const double sd_i = sd_[static_cast<size_t>(clusters_.by[static_cast<size_t>(begin + i)])];
+    const double sd_i = sd(begin + i);
     r(i, i) = sd_i * sd_i;
     for (int64_t j = 0; j < i; ++j) {
-      const double sd_j = sd_[static_cast<size_t>(clusters_.by[static_cast<size_t>(begin + j)])];
+      const double sd_j = sd(begin + j);
       r(i, j) = r(j, i) = b < 0 ? 0.0 : sd_i * sd_j * Correlation(b, begin + i, begin + j);
     }
   }

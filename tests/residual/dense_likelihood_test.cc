@@ -73,6 +73,7 @@ TEST_P(DenseLikelihood, WhiteningEqualsDenseFormula) {
   co.keep = std::vector<std::string>{};
   if (!spec.time.empty()) co.keep->push_back(spec.time);
   if (!spec.by.empty()) co.keep->push_back(spec.by);
+  if (!spec.group.empty() && spec.group != spec.by) co.keep->push_back(spec.group);
   const std::vector<Column> columns = ReadCsv(path, co).columns;
   const residual::Clusters clusters = residual::BuildClusters(frame, spec, columns);
   residual::ResidualStructure structure(spec, clusters);
@@ -102,7 +103,15 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"orthodont.csv", "distance ~ age + (age | Subject)", "exponential(time = age, by = Sex)",
              {0.9, 0.1, 0.2}, {-0.5, 1.0, 0.4}},
         Case{"orthodont.csv", "distance ~ age + Sex + (1 | Subject)", "independent(by = Sex)",
-             {0.9}, {0.8}}));
+             {0.9}, {0.8}},
+        Case{"orthodont.csv", "distance ~ age + Sex + (1 | Subject)", "banded(0, time = age)",
+             {0.9}, {-0.2, 0.1, 0.3}},
+        Case{"orthodont.csv", "distance ~ age + Sex + (1 | Subject)", "banded(1, time = age)",
+             {0.9}, {0.5, 0.2, 0.4, -0.2, 0.1, 0.3}},
+        Case{"orthodont.csv", "distance ~ age + (1 | Subject)",
+             "unstructured(time = age, by = Sex)",
+             {0.4}, {0.5, 0.2, 0.4, -0.2, 0.1, 0.3, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6,
+                     -0.2, 0.1, 0.3, 0.2, 0.1, 0.3, 0.1}}));
 
 }  // namespace
 }  // namespace lmm

@@ -1,5 +1,5 @@
 // Every fixture of tests/data/residual (scripts/nlme_residual_references.R: nlme::lme with corAR1,
-// corARMA, corExp, corCompSymm, varIdent) refitted through FitResidualCore.
+// corARMA, corExp, corCompSymm, corSymm, varIdent) refitted through FitResidualCore.
 // Tolerances: nlme stops at relative tolerances ~1e-10 on its own parametrization, so its optimum
 // is accurate to ~1e-5 in the log-likelihood and ~1e-4 relative in the parameters (a flat optimum
 // moves parameters by sqrt of the objective's error); we allow 1e-3 in the log-likelihood (the
@@ -29,8 +29,10 @@ TEST_P(NlmeFixture, MatchesNlme) {
   std::ifstream in(std::string(LMM_TEST_DATA_DIR) + "/residual/" + GetParam() + ".json");
   ASSERT_TRUE(in) << GetParam();
   const json ref = json::parse(in);
-  const std::string data =
-      std::string(LMM_SHARED_DIR) + "/" + ref["data"].get<std::string>().substr(7);
+  const std::string where = ref["data"].get<std::string>();
+  const std::string data = where.rfind("shared/", 0) == 0
+                               ? std::string(LMM_SHARED_DIR) + "/" + where.substr(7)
+                               : std::string(LMM_TEST_DATA_DIR) + "/" + where.substr(11);
   const residual::ResidualSpec spec =
       residual::ParseResidualSpec(ref["residuals"].get<std::string>());
   LoadOptions lo;
@@ -41,6 +43,7 @@ TEST_P(NlmeFixture, MatchesNlme) {
   co.keep = std::vector<std::string>{};
   if (!spec.time.empty()) co.keep->push_back(spec.time);
   if (!spec.by.empty()) co.keep->push_back(spec.by);
+  if (!spec.group.empty() && spec.group != spec.by) co.keep->push_back(spec.group);
   const std::vector<Column> columns = co.keep->empty() ? std::vector<Column>{}
                                                         : ReadCsv(data, co).columns;
   const residual::Clusters clusters = residual::BuildClusters(frame, spec, columns);
@@ -58,6 +61,11 @@ TEST_P(NlmeFixture, MatchesNlme) {
                    2e-3, frame.fixed_names[j]);
   const std::vector<double> corr = structure.CorrParameters(r.u, 0);
   for (auto& [name, value] : ref["residual_params"].items()) {
+    if (name.rfind("sd_ratio_time_", 0) == 0) {
+      const int t = std::stoi(name.substr(14));
+      ExpectRelative(structure.SdRatio(r.u, 0, t), value.get<double>(), 2e-3, name);
+      continue;
+    }
     if (name.rfind("sd_ratio_", 0) == 0) {
       const std::string level = name.substr(9);
       int b = -1;
@@ -83,7 +91,8 @@ INSTANTIATE_TEST_SUITE_P(Residual, NlmeFixture,
                          ::testing::Values("ovary_ar1_ml", "ovary_ma2_reml",
                                            "ovary_exponential_reml",
                                            "sleepstudy_exchangeable_reml",
-                                           "orthodont_independent_by_sex_ml"));
+                                           "orthodont_independent_by_sex_ml",
+                                           "machines_unstructured_reml", "orthodont_banded0_ml"));
 
 }  // namespace
 }  // namespace lmm

@@ -27,7 +27,9 @@ TEST(ResidualSpec, ParsesIssueAndStataSpellings) {
   s = ParseResidualSpec("exchangeable");
   EXPECT_EQ(s.type, ResidualType::kExchangeable);
   s = ParseResidualSpec("toeplitz(time = t, by = g)");
-  EXPECT_EQ(s.order, 0);  // the largest lag, resolved against the data
+  EXPECT_EQ(s.order, -1);  // the largest lag, resolved against the data
+  EXPECT_EQ(ParseResidualSpec("banded(0, time = t)").order, 0);
+  EXPECT_EQ(ParseResidualSpec("banded(time = t)").order, -1);
   EXPECT_EQ(ParseResidualSpec("unstructured(time = day)").time_rule(), TimeRule::kIdentifier);
   EXPECT_EQ(ParseResidualSpec("banded(1, time = t)").order, 1);
   EXPECT_EQ(ParseResidualSpec("exponential(time = Time)").time_rule(), TimeRule::kReal);
