@@ -23,7 +23,7 @@ constexpr const char* kFooter =
     "MANIFEST is JSON or CSV. JSON: an array of objects (or {\"jobs\": [...]}), e.g.\n"
     "  [{\"id\": \"sleep\", \"data\": \"sleep.csv\", \"formula\": \"Reaction ~ Days + (Days | "
     "Subject)\",\n"
-    "    \"method\": \"ML\", \"ddf\": \"satterthwaite\", \"ranef\": true}]\n"
+    "    \"method\": \"ML\", \"ddf\": \"residual\", \"ranef\": true}]\n"
     "CSV: a header row, then one job per row; empty cells take the defaults, e.g.\n"
     "  id,data,formula,method\n"
     "  sleep,sleep.csv,Reaction ~ Days + (Days | Subject),REML\n"
