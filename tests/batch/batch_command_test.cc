@@ -89,6 +89,10 @@ TEST_F(BatchCommand, GoodJobsMatchSingleFitsAndBadOnesAreReported) {
   EXPECT_EQ(r.exit_code, 4) << r.err;
   EXPECT_NE(r.err.find("9 jobs: 4 ok (0 kept from an earlier run), 5 failed"), std::string::npos)
       << r.err;
+  // Not a terminal: one log line per job.
+  EXPECT_NE(r.err.find("lmmgpu batch: [1/9] sleep ok in "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("lmmgpu batch: [5/9] no-file failed (exit 2): "), std::string::npos)
+      << r.err;
 
   EXPECT_EQ(BatchResult(out_ + "/sleep.json"),
             SingleFit({"--data", sleep_, "--formula", "Reaction ~ Days + (Days | Subject)"}));
