@@ -10,8 +10,11 @@
 // for ML and REML alike [Pinheiro & Bates 2000, sec. 5.1.1, eqs. 5.4-5.6]. This evaluator reports
 // logdet_l() = log|L|^2 + sum_c log|R_c|, so Objective() and sigma2() are those of the model.
 //
-// SetResidualParameters(u) re-whitens (O(n m_c^2)) and rebuilds the inner evaluator's
-// cross-products (one pass over the rows); Update(theta) is then the usual blocked Cholesky.
+// SetResidualParameters(u) re-whitens and rebuilds the inner evaluator's cross-products (one pass
+// over the rows); Update(theta) is then the usual blocked Cholesky. R_c depends on a cluster only
+// through its pattern (by level, per-row by levels, times relative to its first time, or time
+// identifiers), so L_c^{-1} and log|R_c| are computed once per distinct pattern (balanced
+// longitudinal data have one): O(patterns m^3 + n m) per whitening.
 #pragma once
 
 #include <memory>
@@ -49,6 +52,10 @@ class ResidualEvaluator final : public Evaluator {
   ModelFrame white_;  // the whitened frame (same levels, whitened y, x, z)
   std::unique_ptr<CpuEvaluator> inner_;
   std::vector<double> u_;
+  std::vector<int32_t> pattern_;           // per cluster: its pattern
+  std::vector<int64_t> pattern_cluster_;   // per pattern: a cluster that has it
+  std::vector<Eigen::MatrixXd> pattern_inverse_;  // per pattern: L^{-1} at the last u
+  std::vector<double> pattern_logdet_;            // per pattern: log|R| at the last u
   bool whitened_ = false;
   double logdet_r_ = 0;
 };
