@@ -30,6 +30,7 @@ nlohmann::json OutcomeJson(const ResponseOutcome& o) {
   nlohmann::json j = o.fit ? io::FitJson(*o.fit) : nlohmann::json::object();
   j["response"] = o.response;
   j["status"] = o.status;
+  j["seconds"] = o.seconds;
   if (o.status != "ok") {
     j["exit_code"] = o.exit_code;
     j["message"] = o.message;
