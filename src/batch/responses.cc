@@ -22,6 +22,9 @@ namespace {
 // frame can fail only for what the responses share.
 constexpr const char* kBaseResponse = "lmmgpu base response";
 
+// From this many rows responses are not fitted in parallel unless the backend is the CPU.
+constexpr int64_t kSequentialFromRows = 100000;
+
 bool IsPattern(const std::string& item) { return item.find_first_of("*?[") != std::string::npos; }
 
 bool IsSyntacticName(const std::string& name) {
@@ -253,8 +256,14 @@ std::vector<ResponseOutcome> FitResponses(
   // Responses are fitted in parallel, one thread each, on copies of the frame: for many responses
   // this beats threads inside each fit. Results do not depend on the thread count.
   const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  const int workers = std::max(1, std::min(options.threads > 0 ? options.threads : cores,
-                                           static_cast<int>(responses.size())));
+  // Frames large enough for --backend auto to pick the GPU (fit.cc's threshold, 100k rows) are
+  // fitted one response at a time, each fit using the device or every thread itself.
+  const bool one_at_a_time =
+      options.backend != BackendChoice::kCpu && frame.n() >= kSequentialFromRows;
+  const int workers = one_at_a_time
+                          ? 1
+                          : std::max(1, std::min(options.threads > 0 ? options.threads : cores,
+                                                 static_cast<int>(responses.size())));
   FitOptions per_fit = options;
   if (workers > 1) per_fit.threads = 1;
   std::vector<ResponseOutcome> outcomes(responses.size());

@@ -44,9 +44,10 @@ std::string FormulaForResponse(const std::string& formula, const std::string& re
 // `fit` of FormulaForResponse(formula, y). A response that is not numeric or is constant, or whose
 // fit throws or does not converge, gives a failed outcome; the others go on. Throws lmm::Error for
 // what all responses share: formula, data file, design. Responses are fitted in parallel
-// (options.threads workers, 0: all cores, each fit on one thread); `on_done` (optional) is called
-// once per response as it finishes, serialized but in completion order; what it throws stops the
-// remaining fits and is rethrown. The result is in response order.
+// (options.threads workers, 0: all cores, each fit on one thread), except with 100k rows or more
+// and a backend other than cpu (one at a time: each fit may use the GPU or all threads); `on_done`
+// (optional) is called once per response as it finishes, serialized but in completion order; what
+// it throws stops the remaining fits and is rethrown. The result is in response order.
 std::vector<ResponseOutcome> FitResponses(
     const LoadOptions& load, const std::vector<std::string>& items, const FitOptions& options,
     const std::function<void(const ResponseOutcome&)>& on_done = nullptr);
