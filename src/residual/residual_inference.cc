@@ -33,7 +33,8 @@ ResidualInference EstimateResidualInference(ResidualEvaluator& ev, const ModelFr
                                             double level) {
   ResidualInference out;
   const int s = structure.size();
-  ev.SetResidualParameters(u_hat);
+  if (ev.residual_parameters() != std::vector<double>(u_hat.begin(), u_hat.end()))
+    ev.SetResidualParameters(u_hat);
   ev.Update(theta_hat);
   const double sigma2 = ev.sigma2(reml);
   const inference::StataMetric metric(ev.layout(), frame);
@@ -52,9 +53,16 @@ ResidualInference EstimateResidualInference(ResidualEvaluator& ev, const ModelFr
   for (int i = 0; i < m + s; ++i)
     if (!fixed[i]) free.push_back(i);
 
+  // Re-whiten only when u changes (the alpha-only differences reuse the whitened products).
+  std::vector<double> last_u(u_hat.begin(), u_hat.end());
+  bool last_ok = true;
   auto deviance = [&](const Eigen::VectorXd& x) {
     std::vector<double> u(x.data() + m, x.data() + m + s);
-    if (!ev.SetResidualParameters(u).ok()) return kNaN;
+    if (u != last_u) {
+      last_ok = ev.SetResidualParameters(u).ok();
+      last_u = u;
+    }
+    if (!last_ok) return kNaN;
     double s2 = 0;
     const std::vector<double> theta = metric.ToTheta(x.head(m), &s2);
     return inference::UnprofiledDeviance(ev, theta, s2, reml);
@@ -90,7 +98,7 @@ ResidualInference EstimateResidualInference(ResidualEvaluator& ev, const ModelFr
   const double z = inference::NormalQuantile(0.5 + level / 2);
 
   // Random-effect terms: values as EstimateVarianceComponents (conditional on u), SEs joint.
-  ev.SetResidualParameters(u_hat);
+  if (last_u != std::vector<double>(u_hat.begin(), u_hat.end())) ev.SetResidualParameters(u_hat);
   const inference::VarianceComponentTable vc =
       inference::EstimateVarianceComponents(ev, frame, theta_hat, reml, level);
   out.terms = vc.terms;
@@ -250,7 +258,6 @@ ResidualInference EstimateResidualInference(ResidualEvaluator& ev, const ModelFr
   out.residual.sd_std_error = first.std_error / (2 * out.residual.std_dev);
   out.residual.sd_conf_low = std::sqrt(first.conf_low);
   out.residual.sd_conf_high = std::sqrt(first.conf_high);
-  ev.SetResidualParameters(u_hat);
   ev.Update(theta_hat);
   return out;
 }
