@@ -236,5 +236,24 @@ TEST_F(BatchCommand, SecondBatchOnTheSameDirectoryIsRefused) {
   EXPECT_FALSE(std::filesystem::exists(out_ + "/sleep.json"));
 }
 
+// The response is constant within each Subject, so (1 | Subject) leaves no residual variation:
+// the fit cannot converge to an interior optimum. Whether the engine reports that as a fit that did
+// not converge or throws a numerical error, the job fails with exit code 3 and the batch goes on.
+TEST_F(BatchCommand, FitThatDoesNotConvergeIsAFailedJob) {
+  const std::string manifest =
+      dir_.Write("m.csv",
+                 "id,data,formula\n"
+                 "degenerate,sleepstudy.csv,Subject ~ Days + (1 | Subject)\n"
+                 "sleep,sleepstudy.csv,Reaction ~ Days + (Days | Subject)\n");
+  const CliResult r = RunCli({"batch", manifest, "--out-dir", out_});
+  EXPECT_EQ(r.exit_code, 4) << r.err;
+  const json error = json::parse(ReadFile(out_ + "/degenerate.error.json"));
+  EXPECT_EQ(error["exit_code"], 3);
+  EXPECT_TRUE(error["status"] == "not-converged" || error["status"] == "failed") << error;
+  EXPECT_FALSE(std::filesystem::exists(out_ + "/degenerate.json"));
+  EXPECT_TRUE(std::filesystem::exists(out_ + "/sleep.json"));
+  EXPECT_EQ(Summary(out_ + "/summary.csv").at("degenerate")[0], error["status"]);
+}
+
 }  // namespace
 }  // namespace lmm

@@ -140,7 +140,8 @@ TEST(KillTest, KilledAndResumedBatchEqualsUninterruptedRun) {
     const double left = std::max(0.0, 1.0 - done) * seconds;
     const double at = 0.003 + unit(rng) * 0.6 * std::max(left, 0.2 * seconds);
     const pid_t pid = batch_testing::StartCli(
-        {"batch", manifest, "--out-dir", out, "--resume", "--threads", "1"});
+        {"batch", manifest, "--out-dir", out, "--resume", "--threads", "1", "--jobs",
+         round % 2 == 0 ? "1" : "2"});  // two jobs at a time in odd rounds
     ASSERT_GT(pid, 0);
     std::this_thread::sleep_for(std::chrono::duration<double>(at));
     ::kill(pid, SIGKILL);
