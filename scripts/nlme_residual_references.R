@@ -105,4 +105,14 @@ write_fixture("orthodont_banded0_ml", "shared/data/orthodont.csv",
               list(sd_ratio_time_1 = ratio[["10"]], sd_ratio_time_2 = ratio[["12"]],
                    sd_ratio_time_3 = ratio[["14"]]))
 
+# Gaps are lags (Stata: "nonconsecutive time values will be treated as gaps"): Orthodont's ages
+# 8, 10, 12, 14 with ar(1, time = age) give lags 2, 4, 6, i.e. the AR(1) in age / 2 with
+# phi_age^2 = phi_(age/2). nlme's own fit in age stalls at phi = 0 (the likelihood is even in phi
+# there), so the reference is nlme's fit in age / 2, compared through phi1^2.
+f <- lme(distance ~ age + Sex, random = ~ 1 | Subject, data = orth, method = "REML",
+         correlation = corAR1(form = ~ I(age / 2) | Subject), control = ctrl)
+write_fixture("orthodont_ar1_gaps_reml", "shared/data/orthodont.csv",
+              "distance ~ age + Sex + (1 | Subject)", "REML", "ar(1, time = age)", f,
+              list(phi1_squared = coef(f$modelStruct$corStruct, unconstrained = FALSE)[[1]]))
+
 cat("wrote", length(list.files(out_dir, pattern = "json$")), "fixtures to", out_dir, "\n")
