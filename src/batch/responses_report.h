@@ -14,10 +14,10 @@ struct ResponsesOutput {
   std::string output;           // the array (or text) goes to this file, atomically; empty: stdout
   // The array's objects: `fit --format json`'s plus "response", "status" and "seconds" (the wall
   // time of that response's fit), or {response, status, exit_code, message, seconds} for a
-  // failed one. When set: DIR/<response>.json for each fitted response (the same object), DIR/<response>.error.json for a failed one ({response, status,
-  // exit_code, message}), each written atomically as soon as it is done, and DIR/summary.csv
-  // (response,status,loglik,seconds,backend,message). Characters of a response name outside
-  // [A-Za-z0-9_.-] become '_' in file names.
+  // failed one. When output_dir is set: DIR/<response>.json for each fitted response and
+  // DIR/<response>.error.json for each failed one (the same objects), each written atomically as
+  // soon as it is done, and DIR/summary.csv (response,status,loglik,seconds,backend,message).
+  // Characters of a response name outside [A-Za-z0-9_.-] become '_' in file names.
   std::string output_dir;
 };
 
