@@ -1,11 +1,11 @@
 #include "residual/clusters.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <map>
 #include <numeric>
-
-#include <fmt/format.h>
 
 #include "lmm/error.h"
 
@@ -46,8 +46,7 @@ Clusters BuildClusters(const ModelFrame& frame, const ResidualSpec& spec,
     cluster_labels = frame.random[t0].level_labels;
     c.factor = frame.random[t0].grouping_factor;
   } else {
-    if (frame.random.empty())
-      throw UsageError(where + "the model has no random-effect term");
+    if (frame.random.empty()) throw UsageError(where + "the model has no random-effect term");
     const Column& g = FindColumn(columns, spec.group, spec);
     std::map<std::string, int32_t> codes;
     std::vector<std::string> labels(static_cast<size_t>(n));
@@ -103,9 +102,9 @@ Clusters BuildClusters(const ModelFrame& frame, const ResidualSpec& spec,
         throw DataError(where + "the time variable '" + spec.time + "' is missing in data row " +
                         std::to_string(r + 1));
       if (rule != TimeRule::kReal && (v != std::floor(v) || std::abs(v) > 1e9))
-        throw DataError(where + "the time variable '" + spec.time + "' must be integer-valued for " +
-                        TypeName(spec.type) + " (data row " + std::to_string(r + 1) + ": " +
-                        fmt::format("{}", v) + ")");
+        throw DataError(where + "the time variable '" + spec.time +
+                        "' must be integer-valued for " + TypeName(spec.type) + " (data row " +
+                        std::to_string(r + 1) + ": " + fmt::format("{}", v) + ")");
       if (rule == TimeRule::kIdentifier && v < 0)
         throw DataError(where + "the time variable '" + spec.time + "' must be nonnegative for " +
                         TypeName(spec.type) + " (data row " + std::to_string(r + 1) + ")");
@@ -135,17 +134,20 @@ Clusters BuildClusters(const ModelFrame& frame, const ResidualSpec& spec,
     else
       for (const auto& [label, code] : codes) c.by_labels.push_back(label);
     for (size_t k = 0; k < c.by_labels.size(); ++k) codes[c.by_labels[k]] = static_cast<int32_t>(k);
-    for (int64_t i = 0; i < n; ++i) bv[static_cast<size_t>(i)] = codes[labels[static_cast<size_t>(i)]];
+    for (int64_t i = 0; i < n; ++i)
+      bv[static_cast<size_t>(i)] = codes[labels[static_cast<size_t>(i)]];
   }
 
   // Group rows by cluster (counting sort), then order each cluster by time.
   c.offsets.assign(static_cast<size_t>(num_clusters) + 1, 0);
-  for (int64_t i = 0; i < n; ++i) ++c.offsets[static_cast<size_t>(cluster_of[static_cast<size_t>(i)]) + 1];
+  for (int64_t i = 0; i < n; ++i)
+    ++c.offsets[static_cast<size_t>(cluster_of[static_cast<size_t>(i)]) + 1];
   std::partial_sum(c.offsets.begin(), c.offsets.end(), c.offsets.begin());
   c.rows.resize(static_cast<size_t>(n));
   {
     std::vector<int64_t> next(c.offsets.begin(), c.offsets.end() - 1);
-    for (int64_t i = 0; i < n; ++i) c.rows[static_cast<size_t>(next[cluster_of[static_cast<size_t>(i)]]++)] = i;
+    for (int64_t i = 0; i < n; ++i)
+      c.rows[static_cast<size_t>(next[cluster_of[static_cast<size_t>(i)]]++)] = i;
   }
   c.cluster_by.assign(static_cast<size_t>(num_clusters), 0);
   const bool needs_unique_time = time != nullptr;
@@ -162,8 +164,8 @@ Clusters BuildClusters(const ModelFrame& frame, const ResidualSpec& spec,
         if (spec.type != ResidualType::kIndependent)
           throw DataError(where + "the by variable '" + spec.by + "' varies within " + c.factor +
                           " " + cluster_labels[static_cast<size_t>(k)] +
-                          " (it must be constant within the clusters for " +
-                          TypeName(spec.type) + ")");
+                          " (it must be constant within the clusters for " + TypeName(spec.type) +
+                          ")");
         c.cluster_by[static_cast<size_t>(k)] = -1;
       }
     }

@@ -1,7 +1,8 @@
 // The clusters of a residual structure: the levels of the lowest-level grouping factor (Stata:
 // "the lowest-level groups"; lmmgpu: the random-effect term with the most levels, in which every
-// other term must be nested; or the spec's `group = var`, in which every term must be nested), with the time and by values of their rows, checked against Stata's
-// rules for the structure's time variable.
+// other term must be nested; or the spec's `group = var`, in which every term must be nested), with
+// the time and by values of their rows, checked against Stata's rules for the structure's time
+// variable.
 #pragma once
 
 #include <cstdint>
@@ -20,12 +21,12 @@ struct Clusters {
   std::vector<int64_t> rows;     // per entry: model-frame row (within a cluster by increasing time)
   std::vector<double> time;      // per entry: time value (0 without a time variable)
   std::vector<int32_t> time_id;  // per entry: index into time_levels (identifier rules), else 0
-  std::vector<double> time_levels;       // sorted distinct time values (identifier rules)
-  std::vector<int32_t> by;               // per entry: by level, 0 without a by variable
-  std::vector<std::string> by_labels;    // by levels in sorted order; empty without by
-  std::vector<int32_t> cluster_by;       // per cluster: its by level (-1: varies, independent only)
-  int64_t max_size = 0;  // largest cluster
-  int64_t max_lag = 0;   // integer rules: largest time difference within a cluster
+  std::vector<double> time_levels;     // sorted distinct time values (identifier rules)
+  std::vector<int32_t> by;             // per entry: by level, 0 without a by variable
+  std::vector<std::string> by_labels;  // by levels in sorted order; empty without by
+  std::vector<int32_t> cluster_by;     // per cluster: its by level (-1: varies, independent only)
+  int64_t max_size = 0;                // largest cluster
+  int64_t max_lag = 0;                 // integer rules: largest time difference within a cluster
 
   int64_t size() const { return static_cast<int64_t>(offsets.size()) - 1; }
   int num_by() const { return by_labels.empty() ? 1 : static_cast<int>(by_labels.size()); }

@@ -58,8 +58,7 @@ FitResult FitWithResiduals(const ModelFrame& frame, const FitOptions& options) {
     throw UsageError("--ddf is not available with --residuals (use the default z tests)");
   if (options.backend == BackendChoice::kGpu)
     throw UsageError("--backend gpu: residual structures are fitted on the CPU only");
-  if (!options.tests.empty())
-    throw UsageError("--test is not available with --residuals yet");
+  if (!options.tests.empty()) throw UsageError("--test is not available with --residuals yet");
   const ResidualSpec spec = ParseResidualSpec(options.residuals);
   const Clusters clusters = BuildClusters(frame, spec, options.residual_columns);
   ResidualStructure structure(spec, clusters);
@@ -134,8 +133,9 @@ FitResult FitWithResiduals(const ModelFrame& frame, const FitOptions& options) {
     if (ev->SetResidualParameters(structure.Start()).ok() && ev->Update(zero_theta).ok()) {
       lr.statistic = std::max(0.0, ev->Objective(options.reml) - core.objective);
       lr.kind = lr.df == 1 ? "chibar2" : "chi2-conservative";
-      lr.p_value = lr.df == 1 ? (lr.statistic > 0 ? 0.5 * inference::ChiSquaredUpperP(lr.statistic, 1) : 1.0)
-                              : inference::ChiSquaredUpperP(lr.statistic, lr.df);
+      lr.p_value =
+          lr.df == 1 ? (lr.statistic > 0 ? 0.5 * inference::ChiSquaredUpperP(lr.statistic, 1) : 1.0)
+                     : inference::ChiSquaredUpperP(lr.statistic, lr.df);
       fit.has_lr_test = true;
     }
   }

@@ -1,9 +1,9 @@
 #include "residual/residual_inference.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <limits>
-
-#include <fmt/format.h>
 
 #include "inference/distributions.h"
 #include "inference/stata_metric.h"
@@ -26,8 +26,7 @@ double Quadratic(const Eigen::VectorXd& g, const Eigen::MatrixXd& cov) {
 }  // namespace
 
 ResidualInference EstimateResidualInference(ResidualEvaluator& ev, const ModelFrame& frame,
-                                            const Clusters& clusters,
-                                            ResidualStructure& structure,
+                                            const Clusters& clusters, ResidualStructure& structure,
                                             std::span<const double> theta_hat,
                                             std::span<const double> u_hat, bool reml,
                                             double level) {
@@ -47,8 +46,7 @@ ResidualInference EstimateResidualInference(ResidualEvaluator& ev, const ModelFr
   std::vector<bool> fixed(static_cast<size_t>(m + s), false);
   for (int i = 0; i < m; ++i) fixed[i] = !std::isfinite(w(i)) || std::abs(w(i)) > 15;
   const std::vector<double> lo = structure.Lower(), up = structure.Upper();
-  for (int i = 0; i < s; ++i)
-    fixed[m + i] = w(m + i) - lo[i] < 1e-3 || up[i] - w(m + i) < 1e-3;
+  for (int i = 0; i < s; ++i) fixed[m + i] = w(m + i) - lo[i] < 1e-3 || up[i] - w(m + i) < 1e-3;
   std::vector<int> free;
   for (int i = 0; i < m + s; ++i)
     if (!fixed[i]) free.push_back(i);
@@ -77,12 +75,16 @@ ResidualInference EstimateResidualInference(ResidualEvaluator& ev, const ModelFr
     hess(a, a) = (deviance(plus) - 2 * d0 + deviance(minus)) / (kStep * kStep);
     for (int b = 0; b < a; ++b) {
       Eigen::VectorXd pp = w, pm = w, mp = w, mm = w;
-      pp(free[a]) += kStep; pp(free[b]) += kStep;
-      pm(free[a]) += kStep; pm(free[b]) -= kStep;
-      mp(free[a]) -= kStep; mp(free[b]) += kStep;
-      mm(free[a]) -= kStep; mm(free[b]) -= kStep;
-      hess(a, b) = hess(b, a) = (deviance(pp) - deviance(pm) - deviance(mp) + deviance(mm)) /
-                                (4 * kStep * kStep);
+      pp(free[a]) += kStep;
+      pp(free[b]) += kStep;
+      pm(free[a]) += kStep;
+      pm(free[b]) -= kStep;
+      mp(free[a]) -= kStep;
+      mp(free[b]) += kStep;
+      mm(free[a]) -= kStep;
+      mm(free[b]) -= kStep;
+      hess(a, b) = hess(b, a) =
+          (deviance(pp) - deviance(pm) - deviance(mp) + deviance(mm)) / (4 * kStep * kStep);
     }
   }
   // Information = Hessian of -log L = hess / 2; fixed coordinates get no variance.
@@ -156,7 +158,9 @@ ResidualInference EstimateResidualInference(ResidualEvaluator& ev, const ModelFr
   const int log_sigma = metric.LogSigmaIndex();
   const bool heteroskedastic_time =
       spec.type == ResidualType::kUnstructured || spec.type == ResidualType::kBanded;
-  auto label = [&](int t) { return fmt::format("{}", clusters.time_levels[static_cast<size_t>(t)]); };
+  auto label = [&](int t) {
+    return fmt::format("{}", clusters.time_levels[static_cast<size_t>(t)]);
+  };
   for (int b = 0; b < structure.num_by(); ++b) {
     std::vector<ResidualParameter> params;
     if (heteroskedastic_time) {

@@ -23,10 +23,8 @@ struct ResidualInference {
 
 // `evaluator` is left at (theta_hat, u_hat). Parameters on a boundary are held fixed (NaN SEs).
 ResidualInference EstimateResidualInference(ResidualEvaluator& evaluator, const ModelFrame& frame,
-                                            const Clusters& clusters,
-                                            ResidualStructure& structure,
+                                            const Clusters& clusters, ResidualStructure& structure,
                                             std::span<const double> theta_hat,
-                                            std::span<const double> u_hat, bool reml,
-                                            double level);
+                                            std::span<const double> u_hat, bool reml, double level);
 
 }  // namespace lmm::residual

@@ -21,8 +21,9 @@ class SpecParser {
     ResidualSpec spec;
     spec.text = std::string(text_);
     if (tokens_.empty() || tokens_[0].kind != Token::Kind::kName)
-      Fail("expected a structure: independent, exchangeable, ar, ma, toeplitz, banded, "
-           "unstructured or exponential");
+      Fail(
+          "expected a structure: independent, exchangeable, ar, ma, toeplitz, banded, "
+          "unstructured or exponential");
     spec.type = TypeOf(tokens_[pos_++].text);
     bool order_given = false;
     bool parenthesized = false;
@@ -118,9 +119,8 @@ class SpecParser {
         i = j;
       } else if (std::isalpha(c) || c == '_' || c == '.') {
         size_t j = i + 1;
-        while (j < text_.size() &&
-               (std::isalnum(static_cast<unsigned char>(text_[j])) || text_[j] == '_' ||
-                text_[j] == '.'))
+        while (j < text_.size() && (std::isalnum(static_cast<unsigned char>(text_[j])) ||
+                                    text_[j] == '_' || text_[j] == '.'))
           ++j;
         tokens_.push_back({Token::Kind::kName, std::string(text_.substr(i, j - i))});
         i = j;
@@ -150,8 +150,7 @@ class SpecParser {
   void Validate(ResidualSpec& spec, bool order_given) const {
     const std::string name = TypeName(spec.type);
     const bool ordered = spec.type == ResidualType::kAr || spec.type == ResidualType::kMa ||
-                         spec.type == ResidualType::kToeplitz ||
-                         spec.type == ResidualType::kBanded;
+                         spec.type == ResidualType::kToeplitz || spec.type == ResidualType::kBanded;
     if (order_given && !ordered) Fail(name + " takes no order");
     if (spec.type == ResidualType::kAr || spec.type == ResidualType::kMa) {
       if (!order_given) spec.order = 1;
@@ -163,11 +162,9 @@ class SpecParser {
         !order_given)
       spec.order = -1;
     const TimeRule rule = spec.time_rule();
-    if (rule == TimeRule::kNone && !spec.time.empty())
-      Fail(name + " takes no time variable");
+    if (rule == TimeRule::kNone && !spec.time.empty()) Fail(name + " takes no time variable");
     if (rule != TimeRule::kNone && spec.time.empty())
-      Fail(name + " needs a time variable: " + name + "(" + (ordered ? "#, " : "") +
-           "time = VAR)");
+      Fail(name + " needs a time variable: " + name + "(" + (ordered ? "#, " : "") + "time = VAR)");
   }
 
   std::string_view text_;
@@ -197,14 +194,22 @@ TimeRule ResidualSpec::time_rule() const {
 
 std::string TypeName(ResidualType type) {
   switch (type) {
-    case ResidualType::kIndependent: return "independent";
-    case ResidualType::kExchangeable: return "exchangeable";
-    case ResidualType::kAr: return "ar";
-    case ResidualType::kMa: return "ma";
-    case ResidualType::kToeplitz: return "toeplitz";
-    case ResidualType::kBanded: return "banded";
-    case ResidualType::kUnstructured: return "unstructured";
-    case ResidualType::kExponential: return "exponential";
+    case ResidualType::kIndependent:
+      return "independent";
+    case ResidualType::kExchangeable:
+      return "exchangeable";
+    case ResidualType::kAr:
+      return "ar";
+    case ResidualType::kMa:
+      return "ma";
+    case ResidualType::kToeplitz:
+      return "toeplitz";
+    case ResidualType::kBanded:
+      return "banded";
+    case ResidualType::kUnstructured:
+      return "unstructured";
+    case ResidualType::kExponential:
+      return "exponential";
   }
   return "?";
 }

@@ -1,5 +1,6 @@
 // The `--residuals SPEC` text: Stata's residuals() structures [Stata mixed, Options: residuals()].
-//   independent | exchangeable | ar(p) | ma(q) | toeplitz(k) | banded(k) | unstructured | exponential
+//   independent | exchangeable | ar(p) | ma(q) | toeplitz(k) | banded(k) | unstructured |
+//   exponential
 // each optionally with arguments in parentheses: an order (ar, ma, toeplitz, banded), `time = var`
 // and `by = var`, comma-separated, in any order after the order: "ar(2, time = t, by = sex)".
 // Stata's own spellings are accepted too: "ar 2, t(time) by(sex)". An lmmgpu extension,
@@ -33,11 +34,11 @@ enum class TimeRule {
 
 struct ResidualSpec {
   ResidualType type = ResidualType::kIndependent;
-  int order = 0;     // ar/ma: p, q (default 1); toeplitz/banded: k, -1 = Stata's default (maximal)
-  std::string time;  // time variable, empty when none
-  std::string by;    // by variable, empty when none
+  int order = 0;      // ar/ma: p, q (default 1); toeplitz/banded: k, -1 = Stata's default (maximal)
+  std::string time;   // time variable, empty when none
+  std::string by;     // by variable, empty when none
   std::string group;  // cluster variable, empty: the lowest-level random term's grouping factor
-  std::string text;  // the spec as given
+  std::string text;   // the spec as given
 
   TimeRule time_rule() const;
 };

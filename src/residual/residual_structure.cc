@@ -1,8 +1,8 @@
 #include "residual/residual_structure.h"
 
-#include <cmath>
-
 #include <fmt/format.h>
+
+#include <cmath>
 
 #include "lmm/error.h"
 
@@ -50,14 +50,16 @@ std::vector<double> ArAutocorrelations(std::span<const double> pacf, int64_t max
   double v = 1;
   for (int64_t k = 1; k <= p; ++k) {
     double s = 0;
-    for (int64_t j = 1; j < k; ++j) s += phi[static_cast<size_t>(j - 1)] * rho[static_cast<size_t>(k - j)];
+    for (int64_t j = 1; j < k; ++j)
+      s += phi[static_cast<size_t>(j - 1)] * rho[static_cast<size_t>(k - j)];
     rho[static_cast<size_t>(k)] = s + pacf[static_cast<size_t>(k - 1)] * v;
     v *= 1 - pacf[static_cast<size_t>(k - 1)] * pacf[static_cast<size_t>(k - 1)];
     phi = PacfToAr(pacf.subspan(0, static_cast<size_t>(k)));
   }
   for (int64_t h = p + 1; h < static_cast<int64_t>(rho.size()); ++h) {
     double s = 0;
-    for (int64_t j = 1; j <= p; ++j) s += phi[static_cast<size_t>(j - 1)] * rho[static_cast<size_t>(h - j)];
+    for (int64_t j = 1; j <= p; ++j)
+      s += phi[static_cast<size_t>(j - 1)] * rho[static_cast<size_t>(h - j)];
     rho[static_cast<size_t>(h)] = s;
   }
   rho.resize(static_cast<size_t>(max_lag) + 1);
@@ -103,8 +105,10 @@ ResidualStructure::ResidualStructure(const ResidualSpec& spec, const Clusters& c
     case ResidualType::kToeplitz:
       spec_.order = spec.order < 0 ? static_cast<int>(clusters.max_lag) : spec.order;
       if (spec_.order < 1 || spec_.order > clusters.max_lag)
-        throw UsageError(where + "the order must be between 1 and the largest time lag within a "
-                         "cluster (" + std::to_string(clusters.max_lag) + ")");
+        throw UsageError(where +
+                         "the order must be between 1 and the largest time lag within a "
+                         "cluster (" +
+                         std::to_string(clusters.max_lag) + ")");
       corr_size_ = spec_.order;
       for (int k = 1; k <= spec_.order; ++k) corr_names_.push_back("rho" + std::to_string(k));
       break;
@@ -114,8 +118,10 @@ ResidualStructure::ResidualStructure(const ResidualSpec& spec, const Clusters& c
       if (spec.type == ResidualType::kBanded) {
         spec_.order = spec.order < 0 ? t - 1 : spec.order;
         if (spec.order > t - 1)
-          throw UsageError(where + "the band must be between 0 and the number of time values "
-                           "less one (" + std::to_string(t - 1) + ")");
+          throw UsageError(where +
+                           "the band must be between 0 and the number of time values "
+                           "less one (" +
+                           std::to_string(t - 1) + ")");
       } else {
         spec_.order = t - 1;
       }
@@ -125,8 +131,8 @@ ResidualStructure::ResidualStructure(const ResidualSpec& spec, const Clusters& c
         for (int j = i + 1; j < t && j - i <= spec_.order; ++j) pairs_.emplace_back(i, j);
       corr_size_ = static_cast<int>(pairs_.size());
       for (const auto& [i, j] : pairs_)
-        corr_names_.push_back(fmt::format("corr(e{},e{})", clusters.time_levels[i],
-                                          clusters.time_levels[j]));
+        corr_names_.push_back(
+            fmt::format("corr(e{},e{})", clusters.time_levels[i], clusters.time_levels[j]));
       break;
     }
   }
@@ -138,12 +144,12 @@ ResidualStructure::ResidualStructure(const ResidualSpec& spec, const Clusters& c
 
 std::vector<double> ResidualStructure::Lower() const {
   std::vector<double> lo(static_cast<size_t>(size()), -kLogSdBound);
-  const bool logistic = spec_.type == ResidualType::kExchangeable ||
-                        spec_.type == ResidualType::kExponential;
+  const bool logistic =
+      spec_.type == ResidualType::kExchangeable || spec_.type == ResidualType::kExponential;
   // Unstructured: W's entries, |W_ij| <= 50 (correlations within ~1e-3 of +-1 at most).
   const double corr_bound = spec_.type == ResidualType::kUnstructured ? 50
-                            : logistic                                 ? kLogisticBound
-                                                                       : kTanhBound;
+                            : logistic                                ? kLogisticBound
+                                                                      : kTanhBound;
   for (int i = 0; i < num_by_ * corr_size_; ++i) lo[i] = -corr_bound;
   return lo;
 }
@@ -170,8 +176,8 @@ std::vector<double> ResidualStructure::CorrParameters(std::span<const double> u,
       break;
     }
     case ResidualType::kExchangeable: {
-      const double lo = clusters_.max_size > 1 ? -1.0 / static_cast<double>(clusters_.max_size - 1)
-                                               : -1.0;
+      const double lo =
+          clusters_.max_size > 1 ? -1.0 / static_cast<double>(clusters_.max_size - 1) : -1.0;
       out.push_back(lo + (1 - lo) * Logistic(ub[0]));
       break;
     }
@@ -274,8 +280,9 @@ void ResidualStructure::ClusterCovariance(int64_t c, Eigen::MatrixXd& r) const {
   r.resize(m, m);
   const int32_t b = clusters_.cluster_by[static_cast<size_t>(c)];
   auto sd = [&](int64_t e) {
-    return sd_[static_cast<size_t>(clusters_.by[static_cast<size_t>(e)] * sd_per_by_ +
-                                   (sd_per_by_ > 1 ? clusters_.time_id[static_cast<size_t>(e)] : 0))];
+    return sd_[static_cast<size_t>(
+        clusters_.by[static_cast<size_t>(e)] * sd_per_by_ +
+        (sd_per_by_ > 1 ? clusters_.time_id[static_cast<size_t>(e)] : 0))];
   };
   for (int64_t i = 0; i < m; ++i) {
     const double sd_i = sd(begin + i);

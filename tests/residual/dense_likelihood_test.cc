@@ -26,7 +26,8 @@ double DenseObjective(const ModelFrame& f, const residual::Clusters& clusters,
   for (size_t t = 0; t < f.random.size(); ++t) {
     const RandomEffectTerm& term = f.random[t];
     const Eigen::MatrixXd rel =
-        layout.term(static_cast<int>(t)).RelativeCovariance(layout.TermTheta(theta, static_cast<int>(t)));
+        layout.term(static_cast<int>(t))
+            .RelativeCovariance(layout.TermTheta(theta, static_cast<int>(t)));
     for (int64_t i = 0; i < n; ++i)
       for (int64_t j = 0; j < n; ++j)
         if (term.level[i] == term.level[j])
@@ -38,7 +39,8 @@ double DenseObjective(const ModelFrame& f, const residual::Clusters& clusters,
     structure.ClusterCovariance(c, r);
     const int64_t b = clusters.offsets[c];
     for (int64_t i = 0; i < r.rows(); ++i)
-      for (int64_t j = 0; j < r.rows(); ++j) v(clusters.rows[b + i], clusters.rows[b + j]) += r(i, j);
+      for (int64_t j = 0; j < r.rows(); ++j)
+        v(clusters.rows[b + i], clusters.rows[b + j]) += r(i, j);
   }
   const Eigen::LLT<Eigen::MatrixXd> llt(v);
   const Eigen::MatrixXd vx = llt.solve(f.x);
@@ -87,31 +89,58 @@ TEST_P(DenseLikelihood, WhiteningEqualsDenseFormula) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Residual, DenseLikelihood,
-    ::testing::Values(
-        Case{"ovary.csv", "follicles ~ sin1 + cos1 + (1 | Mare)", "toeplitz(3, time = time)",
-             {0.7}, {0.5, 0.2, -0.1}},
-        Case{"ovary.csv", "follicles ~ sin1 + cos1 + (1 | Mare)", "ar(3, time = time)",
-             {0.7}, {0.8, -0.3, 0.2}},
-        Case{"ovary.csv", "follicles ~ sin1 + cos1 + (1 | Mare)", "ma(2, time = time)",
-             {1.1}, {0.4, -0.6}},
-        Case{"orthodont.csv", "distance ~ age + Sex + (1 | Subject)", "ar(1, time = age, by = Sex)",
-             {0.9}, {0.6, -0.4, 0.3}},
-        Case{"orthodont.csv", "distance ~ age + Sex + (1 | Subject)", "exchangeable(by = Sex)",
-             {0.9}, {0.6, -1.0, -0.3}},
-        Case{"orthodont.csv", "distance ~ age + (age | Subject)", "exponential(time = age, by = Sex)",
-             {0.9, 0.1, 0.2}, {-0.5, 1.0, 0.4}},
-        Case{"orthodont.csv", "distance ~ age + Sex + (1 | Subject)", "independent(by = Sex)",
-             {0.9}, {0.8}},
-        Case{"orthodont.csv", "distance ~ age + Sex + (1 | Subject)", "banded(0, time = age)",
-             {0.9}, {-0.2, 0.1, 0.3}},
-        Case{"orthodont.csv", "distance ~ age + Sex + (1 | Subject)", "banded(1, time = age)",
-             {0.9}, {0.5, 0.2, 0.4, -0.2, 0.1, 0.3}},
-        Case{"orthodont.csv", "distance ~ age + (1 | Subject)",
-             "unstructured(time = age, by = Sex)",
-             {0.4}, {0.5, 0.2, 0.4, -0.2, 0.1, 0.3, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6,
-                     -0.2, 0.1, 0.3, 0.2, 0.1, 0.3, 0.1}}));
+INSTANTIATE_TEST_SUITE_P(Residual, DenseLikelihood,
+                         ::testing::Values(Case{"ovary.csv",
+                                                "follicles ~ sin1 + cos1 + (1 | Mare)",
+                                                "toeplitz(3, time = time)",
+                                                {0.7},
+                                                {0.5, 0.2, -0.1}},
+                                           Case{"ovary.csv",
+                                                "follicles ~ sin1 + cos1 + (1 | Mare)",
+                                                "ar(3, time = time)",
+                                                {0.7},
+                                                {0.8, -0.3, 0.2}},
+                                           Case{"ovary.csv",
+                                                "follicles ~ sin1 + cos1 + (1 | Mare)",
+                                                "ma(2, time = time)",
+                                                {1.1},
+                                                {0.4, -0.6}},
+                                           Case{"orthodont.csv",
+                                                "distance ~ age + Sex + (1 | Subject)",
+                                                "ar(1, time = age, by = Sex)",
+                                                {0.9},
+                                                {0.6, -0.4, 0.3}},
+                                           Case{"orthodont.csv",
+                                                "distance ~ age + Sex + (1 | Subject)",
+                                                "exchangeable(by = Sex)",
+                                                {0.9},
+                                                {0.6, -1.0, -0.3}},
+                                           Case{"orthodont.csv",
+                                                "distance ~ age + (age | Subject)",
+                                                "exponential(time = age, by = Sex)",
+                                                {0.9, 0.1, 0.2},
+                                                {-0.5, 1.0, 0.4}},
+                                           Case{"orthodont.csv",
+                                                "distance ~ age + Sex + (1 | Subject)",
+                                                "independent(by = Sex)",
+                                                {0.9},
+                                                {0.8}},
+                                           Case{"orthodont.csv",
+                                                "distance ~ age + Sex + (1 | Subject)",
+                                                "banded(0, time = age)",
+                                                {0.9},
+                                                {-0.2, 0.1, 0.3}},
+                                           Case{"orthodont.csv",
+                                                "distance ~ age + Sex + (1 | Subject)",
+                                                "banded(1, time = age)",
+                                                {0.9},
+                                                {0.5, 0.2, 0.4, -0.2, 0.1, 0.3}},
+                                           Case{"orthodont.csv",
+                                                "distance ~ age + (1 | Subject)",
+                                                "unstructured(time = age, by = Sex)",
+                                                {0.4},
+                                                {0.5, 0.2, 0.4, -0.2, 0.1, 0.3, 0.1, 0.2, 0.3, 0.4,
+                                                 0.5, 0.6, -0.2, 0.1, 0.3, 0.2, 0.1, 0.3, 0.1}}));
 
 }  // namespace
 }  // namespace lmm

@@ -44,8 +44,8 @@ TEST_P(NlmeFixture, MatchesNlme) {
   if (!spec.time.empty()) co.keep->push_back(spec.time);
   if (!spec.by.empty()) co.keep->push_back(spec.by);
   if (!spec.group.empty() && spec.group != spec.by) co.keep->push_back(spec.group);
-  const std::vector<Column> columns = co.keep->empty() ? std::vector<Column>{}
-                                                        : ReadCsv(data, co).columns;
+  const std::vector<Column> columns =
+      co.keep->empty() ? std::vector<Column>{} : ReadCsv(data, co).columns;
   const residual::Clusters clusters = residual::BuildClusters(frame, spec, columns);
   residual::ResidualStructure structure(spec, clusters);
   FitCoreOptions options;
@@ -85,7 +85,8 @@ TEST_P(NlmeFixture, MatchesNlme) {
     ASSERT_GE(k, 0) << name;
     // rho of the exponential can be tiny (Ovary's Time is in cycles): compare it on the log scale.
     if (name == "rho" && spec.type == residual::ResidualType::kExponential)
-      EXPECT_NEAR(std::log(corr[k]), std::log(value.get<double>()), 2e-3 * std::abs(std::log(value.get<double>())));
+      EXPECT_NEAR(std::log(corr[k]), std::log(value.get<double>()),
+                  2e-3 * std::abs(std::log(value.get<double>())));
     else
       EXPECT_NEAR(corr[k], value.get<double>(), 2e-3) << name;
   }
@@ -93,8 +94,7 @@ TEST_P(NlmeFixture, MatchesNlme) {
 
 INSTANTIATE_TEST_SUITE_P(Residual, NlmeFixture,
                          ::testing::Values("ovary_ar1_ml", "ovary_ma2_reml",
-                                           "ovary_exponential_reml",
-                                           "sleepstudy_exchangeable_reml",
+                                           "ovary_exponential_reml", "sleepstudy_exchangeable_reml",
                                            "orthodont_independent_by_sex_ml",
                                            "machines_unstructured_reml", "orthodont_banded0_ml",
                                            "orthodont_ar1_gaps_reml"));

@@ -26,7 +26,8 @@ CliRun RunFit(const std::string& args) {
   if (pipe == nullptr) return r;
   std::array<char, 4096> buffer;
   size_t got = 0;
-  while ((got = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) r.output.append(buffer.data(), got);
+  while ((got = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+    r.output.append(buffer.data(), got);
   const int status = pclose(pipe);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
@@ -38,7 +39,7 @@ TEST(ResidualCli, OvaryAr2JsonMatchesReference) {
   const json ref =
       json::parse(std::ifstream(std::string(LMM_SHARED_DIR) + "/reference/ovary_ar2_reml.json"));
   const CliRun r = RunFit("--data " + kOvary + " --formula 'follicles ~ sin1 + cos1 + (1 | Mare)'" +
-                       " --residuals 'ar(2, time = time)' --format json");
+                          " --residuals 'ar(2, time = time)' --format json");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const json fit = json::parse(r.output);
   EXPECT_NEAR(fit["loglik"].get<double>(), ref["loglik"].get<double>(), 1e-3);
@@ -63,9 +64,11 @@ TEST(ResidualCli, OvaryAr2JsonMatchesReference) {
       if (f["term"] == name) {
         found = true;
         EXPECT_NEAR(f["estimate"].get<double>(), fe["estimate"].get<double>(),
-                    1e-3 * fe["se"].get<double>()) << name;
+                    1e-3 * fe["se"].get<double>())
+            << name;
         EXPECT_NEAR(f["std_error"].get<double>(), fe["se"].get<double>(),
-                    1e-3 * fe["se"].get<double>()) << name;
+                    1e-3 * fe["se"].get<double>())
+            << name;
       }
     EXPECT_TRUE(found) << name;
   }
@@ -73,7 +76,7 @@ TEST(ResidualCli, OvaryAr2JsonMatchesReference) {
 
 TEST(ResidualCli, TextReportHasStructureBlock) {
   const CliRun r = RunFit("--data " + kOvary + " --formula 'follicles ~ sin1 + cos1 + (1 | Mare)'" +
-                       " --residuals 'exponential(time = Time)' --ml");
+                          " --residuals 'exponential(time = Time)' --ml");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("Residual: exponential, time Time, clusters Mare"), std::string::npos)
       << r.output;

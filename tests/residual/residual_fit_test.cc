@@ -1,12 +1,13 @@
 // Fits with residual structures against nlme::lme references (scripts/nlme_residual_references.R)
 // and Stata's published output (mixed, example 8: Ovary, ar 2).
+#include "likelihood/residual/residual_fit.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "likelihood/residual/residual_fit.h"
 #include "lmm/fit.h"
 #include "lmm/load.h"
 #include "residual/fit_with_residuals.h"

@@ -1,10 +1,11 @@
 // --residuals parsing and the time/by rules of Stata's residuals() [Stata mixed, Options].
+#include "residual/residual_spec.h"
+
 #include <gtest/gtest.h>
 
 #include "lmm/error.h"
 #include "lmm/load.h"
 #include "residual/clusters.h"
-#include "residual/residual_spec.h"
 #include "residual/residual_structure.h"
 
 namespace lmm::residual {
@@ -98,8 +99,8 @@ TEST(ResidualClusters, StataTimeAndByRules) {
   ExpectDataError(d, "ar(7, time = age)", "exceeds the largest time lag");
   ExpectDataError(d, "exchangeable(by = age)", "varies within Subject");
   EXPECT_NO_THROW(BuildClusters(d.frame, ParseResidualSpec("independent(by = age)"), d.columns));
-  EXPECT_NO_THROW(BuildClusters(d.frame, ParseResidualSpec("ar(1, time = age, by = Sex)"),
-                                d.columns));
+  EXPECT_NO_THROW(
+      BuildClusters(d.frame, ParseResidualSpec("ar(1, time = age, by = Sex)"), d.columns));
 }
 
 TEST(ResidualClusters, RepeatedTimeWithinClusterIsAnError) {

@@ -52,8 +52,8 @@ class ResidualEvaluator final : public Evaluator {
   ModelFrame white_;  // the whitened frame (same levels, whitened y, x, z)
   std::unique_ptr<CpuEvaluator> inner_;
   std::vector<double> u_;
-  std::vector<int32_t> pattern_;           // per cluster: its pattern
-  std::vector<int64_t> pattern_cluster_;   // per pattern: a cluster that has it
+  std::vector<int32_t> pattern_;                  // per cluster: its pattern
+  std::vector<int64_t> pattern_cluster_;          // per pattern: a cluster that has it
   std::vector<Eigen::MatrixXd> pattern_inverse_;  // per pattern: L^{-1} at the last u
   std::vector<double> pattern_logdet_;            // per pattern: log|R| at the last u
   bool whitened_ = false;

@@ -15,7 +15,7 @@
 namespace lmm {
 
 struct ResidualFitCoreResult {
-  FitCoreResult core;    // theta, beta, sigma2, terms...; convergence over [theta, u]
+  FitCoreResult core;     // theta, beta, sigma2, terms...; convergence over [theta, u]
   std::vector<double> u;  // the residual parameters at the optimum
   std::vector<double> u_lower, u_upper;
 };
