@@ -93,7 +93,8 @@ struct ResidualParameter {
   double estimate = 0, std_error = 0, conf_low = 0, conf_high = 0;
 };
 
-// The residual structure of a fit with FitOptions::residuals.
+// The residual structure of a fit with FitOptions::residuals. FitResult::residual then holds var(e)
+// of the reference level (the first by level; unstructured and banded: its first time identifier).
 struct ResidualStructureReport {
   std::string type;     // "independent", "exchangeable", "ar", "ma", "toeplitz", "exponential"
   std::string spec;     // as given
