@@ -85,7 +85,7 @@ struct ConvergenceReport {
 };
 
 // One parameter of a residual structure as Stata reports it: phi1.., theta1.., rho, rho1..,
-// var(e). SEs from the observed information of the (restricted) likelihood over all variance
+// var(e), cov(e) (exchangeable), var(e_t) and cov(e_i,e_j) (unstructured, banded). SEs from the observed information of the (restricted) likelihood over all variance
 // parameters; intervals symmetric for phi and theta, on the atanh scale for correlations rho and
 // on the log scale for var(e).
 struct ResidualParameter {

@@ -245,6 +245,28 @@ ResidualInference EstimateResidualInference(ResidualEvaluator& ev, const ModelFr
     ve.conf_low = ve.estimate * std::exp(-z * se_log);
     ve.conf_high = ve.estimate * std::exp(z * se_log);
     params.push_back(ve);
+    if (spec.type == ResidualType::kExchangeable) {
+      // Stata's second exchangeable parameter: cov(e) = var(e) rho (symmetric interval).
+      auto cov_of = [&](std::span<const double> u) {
+        const double r = structure.SdRatio(u, b);
+        return sigma2 * r * r * structure.CorrParameters(u, b)[0];
+      };
+      ResidualParameter cv;
+      cv.name = "cov(e)";
+      cv.estimate = cov_of(u_hat);
+      Eigen::VectorXd gc = Eigen::VectorXd::Zero(m + s);
+      gc(log_sigma) = 2 * cv.estimate;
+      for (int a = 0; a < s; ++a) {
+        std::vector<double> up_u(u_hat.begin(), u_hat.end()), dn_u = up_u;
+        up_u[a] += kJacobianStep;
+        dn_u[a] -= kJacobianStep;
+        gc(m + a) = (cov_of(up_u) - cov_of(dn_u)) / (2 * kJacobianStep);
+      }
+      cv.std_error = se_of(gc);
+      cv.conf_low = cv.estimate - z * cv.std_error;
+      cv.conf_high = cv.estimate + z * cv.std_error;
+      params.push_back(cv);
+    }
     if (clusters.by_labels.empty())
       rep.parameters = std::move(params);
     else
@@ -254,8 +276,10 @@ ResidualInference EstimateResidualInference(ResidualEvaluator& ev, const ModelFr
   // var(e) of the reference (first by level; unstructured and banded: its first time identifier).
   const std::vector<ResidualParameter>& first_params =
       rep.by_levels.empty() ? rep.parameters : rep.by_levels.front().second;
-  const ResidualParameter& first =
-      heteroskedastic_time ? first_params.front() : first_params.back();
+  size_t first_index = 0;
+  if (!heteroskedastic_time)
+    while (first_params[first_index].name != "var(e)") ++first_index;
+  const ResidualParameter& first = first_params[first_index];
   out.residual.std_error = first.std_error;
   out.residual.conf_low = first.conf_low;
   out.residual.conf_high = first.conf_high;

@@ -85,6 +85,24 @@ TEST(ResidualCli, TextReportHasStructureBlock) {
   EXPECT_NE(r.output.find("LR test vs. linear model: chi2(2)"), std::string::npos);
 }
 
+// Exchangeable as Stata reports it: rho, var(e) and cov(e) = rho var(e); the nlme fixture
+// (sleepstudy_exchangeable_reml) fixes rho and sigma^2.
+TEST(ResidualCli, ExchangeableReportsCovarianceAsStata) {
+  const json ref = json::parse(std::ifstream(std::string(LMM_TEST_DATA_DIR) +
+                                             "/residual/sleepstudy_exchangeable_reml.json"));
+  const CliRun r = RunFit("--data " + std::string(LMM_SHARED_DIR) + "/data/sleepstudy.csv" +
+                          " --formula 'Reaction ~ Days + (0 + Days | Subject)'" +
+                          " --residuals exchangeable --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const json p = json::parse(r.output)["residual_structure"]["parameters"];
+  const double rho = ref["residual_params"]["rho"].get<double>();
+  const double var = ref["sigma2"].get<double>();
+  EXPECT_NEAR(p["rho"]["estimate"].get<double>(), rho, 2e-3);
+  EXPECT_NEAR(p["var(e)"]["estimate"].get<double>(), var, 2e-3 * var);
+  EXPECT_NEAR(p["cov(e)"]["estimate"].get<double>(), rho * var, 4e-3 * rho * var);
+  EXPECT_GT(p["cov(e)"]["std_error"].get<double>(), 0);
+}
+
 TEST(ResidualCli, BadSpecsExitWithUsageErrors) {
   const std::string base = "--data " + kOvary + " --formula 'follicles ~ sin1 + cos1 + (1 | Mare)'";
   CliRun r = RunFit(base + " --residuals 'ar(2)'");
