@@ -27,8 +27,8 @@
 
 #if LMM_HAVE_CUDA
 
-#include "../kernels/cluster_kernels.h"
-#include "../kernels/device_query.h"
+#include "cluster_kernels.h"
+#include "device_query.h"
 #include "likelihood/gpu/device_buffer.h"
 #include "likelihood/gpu/gpu_context.h"
 #include "likelihood/gpu/gpu_evaluator.h"

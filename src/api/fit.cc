@@ -1,6 +1,7 @@
 // Fit(): estimation by FitCore, then inference on top of the same evaluator interface.
 #include "lmm/fit.h"
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -123,12 +124,17 @@ FitResult Fit(const ModelFrame& frame, const FitOptions& options) {
   core_options.threads = options.threads;
   core_options.backend = ResolveBackend(frame, options.backend);
   core_options.conditional_variances = options.conditional_modes;
-  FitCoreResult core = FitCore(frame, core_options);
+  const auto t0 = std::chrono::steady_clock::now();
+  // One evaluator (one pass over the data) serves the fit and the inference at the estimate.
+  std::unique_ptr<Evaluator> ev = CreateEvaluator(frame, core_options);
+  FitCoreResult core = FitCore(*ev, frame, core_options);
+  core.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   // The model frame's y may be shifted by response_offset (only with an intercept): put it back into
   // the intercept so that every reported estimate is on the data's scale.
   if (frame.response_offset != 0)
     for (int j = 0; j < frame.p(); ++j)
-      if (frame.fixed_names[static_cast<size_t>(j)] == "(Intercept)") core.beta(j) += frame.response_offset;
+      if (frame.fixed_names[static_cast<size_t>(j)] == "(Intercept)")
+        core.beta(j) += frame.response_offset;
   fit.backend = core_options.backend == Backend::kGpu ? "gpu" : "cpu";
   fit.theta = core.theta;
   CopyConvergence(core, fit);
@@ -158,12 +164,6 @@ FitResult Fit(const ModelFrame& frame, const FitOptions& options) {
     inference::ddf::ApplySmallSampleInference(model, ddf_options, &fit);
   }
 
-  EvaluatorOptions ev_options;
-  ev_options.backend = core_options.backend;
-  ev_options.threads = options.threads;
-  Status status;
-  std::unique_ptr<Evaluator> ev = Evaluator::Create(frame, ev_options, &status);
-  if (!ev) throw Error(ErrorKind::kNumerical, "cannot build the evaluator: " + status.ToString());
   const inference::VarianceComponentTable vc = inference::EstimateVarianceComponents(
       *ev, frame, core.theta, options.reml, options.level);
   fit.random_effects = vc.terms;

@@ -44,14 +44,27 @@ ConvergenceInfo CheckConvergence(const ObjectiveFunction& f, const OptimizerResu
 
 }  // namespace
 
-FitCoreResult FitCore(const ModelFrame& frame, const FitCoreOptions& options) {
-  const auto t0 = std::chrono::steady_clock::now();
+std::unique_ptr<Evaluator> CreateEvaluator(const ModelFrame& frame, const FitCoreOptions& options) {
   EvaluatorOptions eopt;
   eopt.backend = options.backend;
   eopt.threads = options.threads;
   Status status;
   std::unique_ptr<Evaluator> ev = Evaluator::Create(frame, eopt, &status);
   if (ev == nullptr) throw Error(ErrorKind::kUsage, status.ToString());
+  return ev;
+}
+
+FitCoreResult FitCore(const ModelFrame& frame, const FitCoreOptions& options) {
+  const auto t0 = std::chrono::steady_clock::now();
+  std::unique_ptr<Evaluator> ev = CreateEvaluator(frame, options);
+  FitCoreResult r = FitCore(*ev, frame, options);
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
+FitCoreResult FitCore(Evaluator& evaluator, const ModelFrame& frame, const FitCoreOptions& options) {
+  const auto t0 = std::chrono::steady_clock::now();
+  Evaluator* ev = &evaluator;
   const ThetaLayout& layout = ev->layout();
   const bool reml = options.reml;
   const ObjectiveFunction objective = [&](std::span<const double> theta) {

@@ -69,4 +69,14 @@ struct FitCoreResult {
 // Throws lmm::Error(kNumerical) if the objective cannot be evaluated at the start or the optimum.
 FitCoreResult FitCore(const ModelFrame& frame, const FitCoreOptions& options);
 
+// The same on an evaluator built for `frame` (CreateEvaluator), which the caller keeps for further
+// work at the estimate (variance-component SEs, tests): the one pass over the data is done once.
+// `seconds` then counts the fit without the evaluator's construction. Leaves `evaluator` updated
+// at the optimum.
+FitCoreResult FitCore(Evaluator& evaluator, const ModelFrame& frame, const FitCoreOptions& options);
+
+// Evaluator::Create with the options' backend and threads; throws lmm::Error(kUsage) with the
+// reason when the backend cannot take the model.
+std::unique_ptr<Evaluator> CreateEvaluator(const ModelFrame& frame, const FitCoreOptions& options);
+
 }  // namespace lmm

@@ -14,7 +14,7 @@
 #include <random>
 #include <vector>
 
-#include "../kernels/cluster_kernels.h"
+#include "cluster_kernels.h"
 #include "gpu/device.h"
 #include "likelihood/gpu/device_buffer.h"
 #include "likelihood/gpu/gpu_context.h"

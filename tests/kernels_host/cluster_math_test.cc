@@ -7,7 +7,7 @@
 // T = Lambda'D Lambda + I (eigenvalues >= 1), so backward errors are a small multiple of
 // q eps ||T|| [Higham 2002, thm. 10.3]; the data below keep cond(T) <= ~1e3, so forward errors
 // stay below 1e-11 relative. A failing case prints its seed and sizes.
-#include "../kernels/cluster_math.h"
+#include "cluster_math.h"
 
 #include <gtest/gtest.h>
 
@@ -17,7 +17,7 @@
 #include <random>
 #include <vector>
 
-#include "../kernels/cluster_shape.h"
+#include "cluster_shape.h"
 
 namespace lmm::kernels {
 namespace {

@@ -117,12 +117,16 @@ class NistAnovaTest : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(NistAnovaTest, ExactDecimalInputGivesNineDigits) { CheckFile(GetParam(), true); }
 
-TEST_P(NistAnovaTest, DoubleInputGivesNineDigits) {
-  const std::string name = GetParam();
-  if (name == "SmLs07" || name == "SmLs08" || name == "SmLs09")
-    GTEST_SKIP() << "values near 1e12 with one decimal are not representable in double";
-  CheckFile(name, false);
-}
+// Plain doubles (strtod) suffice for the eight files whose values a double holds to about 1e-13
+// relative; SmLs07-09 (1e12 + one decimal) lose their data in a plain double and are fitted to 9
+// digits through the CSV reader's decimal remainders instead (tests/cli/nist_anova_cli_test.cc).
+class NistAnovaDoubleTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(NistAnovaDoubleTest, DoubleInputGivesNineDigits) { CheckFile(GetParam(), false); }
+
+INSTANTIATE_TEST_SUITE_P(Nist, NistAnovaDoubleTest,
+                         ::testing::Values("AtmWtAg", "SiRstv", "SmLs01", "SmLs02", "SmLs03",
+                                           "SmLs04", "SmLs05", "SmLs06"));
 
 INSTANTIATE_TEST_SUITE_P(Nist, NistAnovaTest,
                          ::testing::Values("AtmWtAg", "SiRstv", "SmLs01", "SmLs02", "SmLs03",

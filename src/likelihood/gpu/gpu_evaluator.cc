@@ -4,7 +4,7 @@
 
 #include <utility>
 
-#include "../kernels/cluster_kernels.h"
+#include "cluster_kernels.h"
 #include "likelihood/gpu/cuda_status.h"
 #include "likelihood/gpu/device_buffer.h"
 #include "likelihood/gpu/gpu_context.h"

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "../kernels/cluster_math.h"  // kernels/ beside src/ (tests see src/ and include/ only)
+#include "cluster_math.h"
 #include "lmm/model_frame.h"
 
 namespace lmm {

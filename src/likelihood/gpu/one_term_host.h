@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "../kernels/cluster_math.h"  // kernels/ beside src/ (tests see src/ and include/ only)
+#include "cluster_math.h"
 #include "likelihood/cpu/cross_products.h"
 #include "likelihood/status.h"
 

@@ -9,7 +9,7 @@
 #include <Eigen/Dense>
 #include <limits>
 
-#include "../kernels/cluster_math.h"  // kernels/ beside src/ (tests see src/ and include/ only)
+#include "cluster_math.h"
 
 namespace lmm::gpu {
 
