@@ -54,4 +54,9 @@ struct FitOptions {
 // FitResult::convergence, not thrown.
 FitResult Fit(const ModelFrame& frame, const FitOptions& options);
 
+// Sets options.ddf (and options.information) from "METHOD[,eim|oim]": none, residual,
+// between-within, containment, satterthwaite, kenward-roger, or Stata's names repeated, anova,
+// kroger. Throws lmm::Error(kUsage) naming the text for anything else.
+void ParseDdfOption(const std::string& text, FitOptions& options);
+
 }  // namespace lmm

@@ -44,35 +44,6 @@ std::string Get(const BatchJob& job, const std::string& key, const std::string& 
 
 }  // namespace
 
-void ParseDdf(const std::string& text, FitOptions& options) {
-  const size_t comma = text.find(',');
-  const std::string name = text.substr(0, comma);
-  const std::string info = comma == std::string::npos ? "" : text.substr(comma + 1);
-  if (name == "none")
-    options.ddf = DdfMethod::kNone;
-  else if (name == "residual")
-    options.ddf = DdfMethod::kResidual;
-  else if (name == "between-within" || name == "repeated")
-    options.ddf = DdfMethod::kBetweenWithin;
-  else if (name == "containment" || name == "anova")
-    options.ddf = DdfMethod::kContainment;
-  else if (name == "satterthwaite")
-    options.ddf = DdfMethod::kSatterthwaite;
-  else if (name == "kenward-roger" || name == "kroger")
-    options.ddf = DdfMethod::kKenwardRoger;
-  else
-    throw UsageError("ddf '" + text +
-                     "': expected none, residual, between-within, containment, "
-                     "satterthwaite or kenward-roger (optionally followed by ,eim or ,oim)");
-  const bool approximate =
-      options.ddf == DdfMethod::kSatterthwaite || options.ddf == DdfMethod::kKenwardRoger;
-  if (info == "eim" && approximate)
-    options.information = InformationChoice::kExpected;
-  else if (info == "oim" && approximate)
-    options.information = InformationChoice::kObserved;
-  else if (!info.empty())
-    throw UsageError("ddf '" + text + "': ,eim and ,oim apply to satterthwaite and kenward-roger");
-}
 
 JobSettings ParseJobSettings(const BatchJob& job, int default_threads) {
   JobSettings s;
@@ -89,7 +60,7 @@ JobSettings ParseJobSettings(const BatchJob& job, int default_threads) {
 
   const std::string ddf = Get(job, "ddf", "none");
   try {
-    ParseDdf(ddf, s.fit);
+    ParseDdfOption(ddf, s.fit);
   } catch (const Error& e) {
     throw UsageError(fmt::format("{}: job '{}': {}", job.where, job.id, e.what()));
   }

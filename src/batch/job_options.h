@@ -27,7 +27,5 @@ struct JobSettings {
 //   or "tab"; na: comma-separated tokens as `fit --na`; threads >= 0.
 JobSettings ParseJobSettings(const BatchJob& job, int default_threads);
 
-// "--ddf"'s syntax: METHOD[,eim|oim]; Stata's names (repeated, anova, kroger) are accepted.
-void ParseDdf(const std::string& text, FitOptions& options);
 
 }  // namespace lmm::batch

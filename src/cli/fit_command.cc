@@ -32,28 +32,6 @@ struct FitFlags {
   std::string output_dir;
 };
 
-// "--ddf METHOD[,eim|oim]"; Stata's names (repeated, anova, kroger) are accepted too.
-void ParseDdf(const std::string& text, FitOptions& options) {
-  const size_t comma = text.find(',');
-  const std::string name = text.substr(0, comma);
-  const std::string info = comma == std::string::npos ? "" : text.substr(comma + 1);
-  if (name == "none") options.ddf = DdfMethod::kNone;
-  else if (name == "residual") options.ddf = DdfMethod::kResidual;
-  else if (name == "between-within" || name == "repeated") options.ddf = DdfMethod::kBetweenWithin;
-  else if (name == "containment" || name == "anova") options.ddf = DdfMethod::kContainment;
-  else if (name == "satterthwaite") options.ddf = DdfMethod::kSatterthwaite;
-  else if (name == "kenward-roger" || name == "kroger") options.ddf = DdfMethod::kKenwardRoger;
-  else
-    throw UsageError("--ddf '" + text + "': expected none, residual, between-within, containment, "
-                     "satterthwaite or kenward-roger (optionally followed by ,eim or ,oim)");
-  const bool approximate =
-      options.ddf == DdfMethod::kSatterthwaite || options.ddf == DdfMethod::kKenwardRoger;
-  if (info == "eim" && approximate) options.information = InformationChoice::kExpected;
-  else if (info == "oim" && approximate) options.information = InformationChoice::kObserved;
-  else if (!info.empty())
-    throw UsageError("--ddf '" + text + "': ,eim and ,oim apply to satterthwaite and kenward-roger");
-}
-
 // --residuals SPEC: the spec and the data columns it names (time, by), read from the data file.
 void SetResiduals(const std::string& spec_text, const LoadOptions& load, FitOptions& options) {
   if (spec_text.empty()) return;
@@ -138,7 +116,7 @@ Runner AddFitCommand(CLI::App& app) {
                                             : BackendChoice::kAuto;
     options.level = f->level / 100.0;
     options.conditional_modes = !f->ranef.empty() || !f->predict.empty();
-    ParseDdf(f->ddf, options);
+    ParseDdfOption(f->ddf, options);
     options.tests = f->tests;
     if (!f->responses.empty()) {
       if (!f->residuals.empty()) throw UsageError("--residuals does not apply with --responses");

@@ -8,36 +8,19 @@
 #include <string>
 #include <vector>
 
+#include "support/cli_runner.h"
+
 namespace lmm::batch_testing {
 
-struct CliResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-// Runs LMMGPU_EXE with `args`, stdin from /dev/null, stdout and stderr captured.
-CliResult RunCli(const std::vector<std::string>& args);
+// Running lmmgpu, temporary directories and reading files: the shared test support.
+using lmm::testing::CliResult;
+using lmm::testing::ReadFile;
+using lmm::testing::RunCli;
+using lmm::testing::TempDir;
 
 // Starts LMMGPU_EXE with `args` as a child process (stdout and stderr to /dev/null); returns its
 // pid.
 pid_t StartCli(const std::vector<std::string>& args);
-
-// A fresh directory under the system temp dir, removed by the destructor.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string Write(const std::string& name, const std::string& bytes) const;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-std::string ReadFile(const std::string& path);
 
 // Copies ../shared/data/NAME into `dir`; returns the new path.
 std::string CopySharedData(const std::string& name, const std::string& dir);

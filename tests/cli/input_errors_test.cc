@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "cli/cli_test_util.h"
+#include "support/cli_runner.h"
 
 namespace lmm {
 namespace {

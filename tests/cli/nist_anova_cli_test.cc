@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "cli/cli_test_util.h"
+#include "support/cli_runner.h"
 
 namespace lmm {
 namespace {

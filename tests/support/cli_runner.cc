@@ -1,4 +1,4 @@
-#include "cli/cli_test_util.h"
+#include "support/cli_runner.h"
 
 #include <sys/wait.h>
 
