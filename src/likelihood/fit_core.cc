@@ -44,6 +44,36 @@ ConvergenceInfo CheckConvergence(const ObjectiveFunction& f, const OptimizerResu
 
 }  // namespace
 
+void CollectEstimates(const Evaluator& ev, const ModelFrame& frame, const FitCoreOptions& options,
+                      FitCoreResult& r) {
+  const ThetaLayout& layout = ev.layout();
+  const bool reml = options.reml;
+  r.theta_names = layout.names();
+  r.theta_lower = layout.lower();
+  r.theta_upper = layout.upper();
+  r.objective = ev.Objective(reml);
+  r.loglik = -r.objective / 2;
+  r.pwrss = ev.pwrss();
+  r.logdet_l = ev.logdet_l();
+  r.logdet_rx = ev.logdet_rx();
+  r.sigma2 = ev.sigma2(reml);
+  r.sigma = std::sqrt(r.sigma2);
+  r.beta = ev.beta();
+  r.rx = ev.rx();
+  r.beta_covariance = r.sigma2 * ev.UnscaledFixedCovariance();
+  for (int t = 0; t < layout.num_terms(); ++t) {
+    TermEstimates te;
+    te.group = frame.random[t].group;
+    te.names = frame.random[t].names;
+    te.relative_covariance = layout.term(t).RelativeCovariance(layout.TermTheta(r.theta, t));
+    te.covariance = r.sigma2 * te.relative_covariance;
+    te.modes = ev.ConditionalModes(t);
+    if (options.conditional_variances)
+      te.conditional_variances = ev.ConditionalVariances(t, r.sigma2);
+    r.terms.push_back(std::move(te));
+  }
+}
+
 std::unique_ptr<Evaluator> CreateEvaluator(const ModelFrame& frame, const FitCoreOptions& options) {
   EvaluatorOptions eopt;
   eopt.backend = options.backend;
@@ -91,30 +121,7 @@ FitCoreResult FitCore(Evaluator& evaluator, const ModelFrame& frame, const FitCo
   const Status s = ev->Update(r.optimizer.x);
   if (!s.ok()) throw Error(ErrorKind::kNumerical, "fit: at the optimum: " + s.ToString());
   r.theta = r.optimizer.x;
-  r.theta_names = layout.names();
-  r.theta_lower = layout.lower();
-  r.theta_upper = layout.upper();
-  r.objective = ev->Objective(reml);
-  r.loglik = -r.objective / 2;
-  r.pwrss = ev->pwrss();
-  r.logdet_l = ev->logdet_l();
-  r.logdet_rx = ev->logdet_rx();
-  r.sigma2 = ev->sigma2(reml);
-  r.sigma = std::sqrt(r.sigma2);
-  r.beta = ev->beta();
-  r.rx = ev->rx();
-  r.beta_covariance = r.sigma2 * ev->UnscaledFixedCovariance();
-  for (int t = 0; t < layout.num_terms(); ++t) {
-    TermEstimates te;
-    te.group = frame.random[t].group;
-    te.names = frame.random[t].names;
-    te.relative_covariance = layout.term(t).RelativeCovariance(layout.TermTheta(r.theta, t));
-    te.covariance = r.sigma2 * te.relative_covariance;
-    te.modes = ev->ConditionalModes(t);
-    if (options.conditional_variances)
-      te.conditional_variances = ev->ConditionalVariances(t, r.sigma2);
-    r.terms.push_back(std::move(te));
-  }
+  CollectEstimates(*ev, frame, options, r);
   r.threads = options.threads > 0
                   ? options.threads
                   : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));

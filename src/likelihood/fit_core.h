@@ -75,6 +75,11 @@ FitCoreResult FitCore(const ModelFrame& frame, const FitCoreOptions& options);
 // at the optimum.
 FitCoreResult FitCore(Evaluator& evaluator, const ModelFrame& frame, const FitCoreOptions& options);
 
+// Fills r's estimates (objective, likelihood pieces, sigma, beta and its covariance, per-term
+// covariances, conditional modes and variances) from `ev`, which is updated at r.theta.
+void CollectEstimates(const Evaluator& ev, const ModelFrame& frame, const FitCoreOptions& options,
+                      FitCoreResult& r);
+
 // Evaluator::Create with the options' backend and threads; throws lmm::Error(kUsage) with the
 // reason when the backend cannot take the model.
 std::unique_ptr<Evaluator> CreateEvaluator(const ModelFrame& frame, const FitCoreOptions& options);
