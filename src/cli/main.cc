@@ -1,5 +1,5 @@
 // lmmgpu: thin main over the library. Exit codes: 0 success, 2 usage or data error,
-// 3 numerical failure, 1 internal error.
+// 3 numerical failure, 4 some batch jobs failed, 1 internal error.
 #include <CLI/CLI.hpp>
 #include <exception>
 #include <iostream>
@@ -13,7 +13,8 @@ namespace {
 
 constexpr const char* kFooter =
     "Exit codes: 0 success; 2 usage or data error (message names the file:line:column or the\n"
-    "formula position); 3 numerical failure; 1 internal error.";
+    "formula position); 3 numerical failure; 4 batch or --responses: some jobs failed, the\n"
+    "others completed; 1 internal error.";
 
 }  // namespace
 
