@@ -17,8 +17,15 @@ struct BlockPlan {
   std::vector<std::vector<BlockKind>> kinds;
 };
 
-// Term 1's diagonal block is diagonal (q = 1) or uniform block diagonal; every other diagonal block
-// is dense (fill-in); an off-diagonal block is sparse unless its density exceeds 10%, when dense.
+// lme4's term order (mkReTrms): if the numbers of levels ever increase along the formula order,
+// the terms are put in rev(order(levels)), i.e. decreasing levels with ties in reverse formula
+// order; otherwise formula order is kept.
+std::vector<int> Lme4TermOrder(const std::vector<int64_t>& levels);
+
+// The layout the CPU engine uses (src/likelihood/cpu): terms in Lme4TermOrder; the first term's
+// diagonal block is diagonal (q = 1) or uniform block diagonal and is eliminated level by level,
+// its blocks with the later terms are sparse (one panel per level); the later terms and [X y] form
+// one dense Schur complement.
 BlockPlan PlanBlocks(const ModelFrame& frame);
 
 const char* BlockKindName(BlockKind kind);

@@ -1,23 +1,13 @@
 #include "model/theta_layout.h"
 
+#include "design/block_structure.h"
+
 #include <algorithm>
 #include <numeric>
 
 #include "lmm/error.h"
 
 namespace lmm {
-
-std::vector<int> Lme4TermOrder(const std::vector<int64_t>& levels) {
-  const int k = static_cast<int>(levels.size());
-  std::vector<int> order(k);
-  std::iota(order.begin(), order.end(), 0);
-  bool increases = false;
-  for (int i = 1; i < k; ++i) increases = increases || levels[i] > levels[i - 1];
-  if (!increases) return order;
-  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return levels[a] < levels[b]; });
-  std::reverse(order.begin(), order.end());
-  return order;
-}
 
 ThetaLayout::ThetaLayout(const ModelFrame& frame) {
   const int k = static_cast<int>(frame.random.size());
@@ -28,7 +18,7 @@ ThetaLayout::ThetaLayout(const ModelFrame& frame) {
     terms_.emplace_back(t.q(), t.structure, t.homogeneous);
     levels.push_back(t.levels);
   }
-  order_ = Lme4TermOrder(levels);
+  order_ = design::Lme4TermOrder(levels);
   offset_.assign(k, 0);
   for (int b = 0; b < k; ++b) {
     const int t = order_[b];

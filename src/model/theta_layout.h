@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "lmm/model_frame.h"
+#include "design/block_structure.h"
 #include "model/term_covariance.h"
 
 namespace lmm {
@@ -47,9 +48,7 @@ class ThetaLayout {
   std::vector<std::string> names_;
 };
 
-// lme4's term order (mkReTrms): if the numbers of levels ever increase along the formula order,
-// the terms are put in rev(order(levels)), i.e. decreasing levels with ties in reverse formula
-// order; otherwise formula order is kept.
-std::vector<int> Lme4TermOrder(const std::vector<int64_t>& levels);
+// lme4's term order: design::Lme4TermOrder (design/block_structure.h).
+using design::Lme4TermOrder;
 
 }  // namespace lmm
