@@ -95,22 +95,7 @@ FitResult Fit(const ModelFrame& frame, const FitOptions& options) {
   fit.lr_test_vs_linear = inference::LrTestVsLinear(*ev, core.objective, options.reml);
   fit.has_lr_test = true;
 
-  if (options.conditional_modes) {
-    fit.fitted = frame.x * core.beta;
-    for (size_t t = 0; t < frame.random.size(); ++t) {
-      const RandomEffectTerm& re = frame.random[t];
-      const TermEstimates& est = core.terms[t];
-      RandomEffectModes m;
-      m.group = re.group;
-      m.names = re.names;
-      m.level_labels = re.level_labels;
-      m.modes = est.modes;
-      m.conditional_variances = est.conditional_variances;
-      for (Eigen::Index i = 0; i < frame.n(); ++i)
-        fit.fitted(i) += re.z.row(i).dot(est.modes.row(re.level[static_cast<size_t>(i)]));
-      fit.modes.push_back(std::move(m));
-    }
-  }
+  if (options.conditional_modes) inference::CollectModes(frame, core, fit);
   return fit;
 }
 

@@ -7,6 +7,7 @@
 #include <new>
 #include <sstream>
 
+#include "batch/failure.h"
 #include "batch/job_options.h"
 #include "io/atomic_file.h"
 #include "io/fit_report.h"
@@ -78,18 +79,11 @@ JobOutcome RunJob(const BatchJob& job, const std::string& out_dir, int default_t
     const JobSettings settings = ParseJobSettings(job, default_threads);
     inputs = InputsRecord(job, settings.canonical, cache);
     Execute(job, out_dir, settings, inputs, t0, outcome);
-  } catch (const Error& e) {
+  } catch (...) {
+    const Failure failure = CurrentFailure();
     outcome.status = "failed";
-    outcome.exit_code = e.exit_code();
-    outcome.message = e.what();
-  } catch (const std::bad_alloc&) {
-    outcome.status = "failed";
-    outcome.exit_code = static_cast<int>(ErrorKind::kInternal);
-    outcome.message = "out of memory";
-  } catch (const std::exception& e) {
-    outcome.status = "failed";
-    outcome.exit_code = static_cast<int>(ErrorKind::kInternal);
-    outcome.message = std::string("internal error: ") + e.what();
+    outcome.exit_code = failure.exit_code;
+    outcome.message = failure.message;
   }
   outcome.seconds = SecondsSince(t0);
   if (outcome.status == "ok") return outcome;

@@ -12,6 +12,7 @@
 #include <new>
 #include <thread>
 
+#include "batch/failure.h"
 #include "design/variable_values.h"
 #include "lmm/error.h"
 
@@ -127,18 +128,11 @@ ResponseOutcome FitOne(const std::string& response, const std::string& formula,
       outcome.message = "the fit did not converge: " + fit.convergence.message;
     }
     outcome.fit = std::move(fit);
-  } catch (const Error& e) {
+  } catch (...) {
+    const Failure failure = CurrentFailure();
     outcome.status = "failed";
-    outcome.exit_code = e.exit_code();
-    outcome.message = e.what();
-  } catch (const std::bad_alloc&) {
-    outcome.status = "failed";
-    outcome.exit_code = static_cast<int>(ErrorKind::kInternal);
-    outcome.message = "out of memory";
-  } catch (const std::exception& e) {
-    outcome.status = "failed";
-    outcome.exit_code = static_cast<int>(ErrorKind::kInternal);
-    outcome.message = std::string("internal error: ") + e.what();
+    outcome.exit_code = failure.exit_code;
+    outcome.message = failure.message;
   }
   outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return outcome;

@@ -82,4 +82,21 @@ void AddResponseOffset(const ModelFrame& frame, FitCoreResult& core) {
       core.beta(j) += frame.response_offset;
 }
 
+void CollectModes(const ModelFrame& frame, const FitCoreResult& core, FitResult& fit) {
+  fit.fitted = frame.x * core.beta;
+  for (size_t t = 0; t < frame.random.size(); ++t) {
+    const RandomEffectTerm& re = frame.random[t];
+    const TermEstimates& est = core.terms[t];
+    RandomEffectModes m;
+    m.group = re.group;
+    m.names = re.names;
+    m.level_labels = re.level_labels;
+    m.modes = est.modes;
+    m.conditional_variances = est.conditional_variances;
+    for (Eigen::Index i = 0; i < frame.n(); ++i)
+      fit.fitted(i) += re.z.row(i).dot(est.modes.row(re.level[static_cast<size_t>(i)]));
+    fit.modes.push_back(std::move(m));
+  }
+}
+
 }  // namespace lmm::inference

@@ -29,4 +29,7 @@ void CopyConvergence(const FitCoreResult& core, FitResult& fit);
 // the intercept so that every reported estimate is on the data's scale.
 void AddResponseOffset(const ModelFrame& frame, FitCoreResult& core);
 
+// Conditional modes with their conditional variances per term, and fitted values X beta + Z b.
+void CollectModes(const ModelFrame& frame, const FitCoreResult& core, FitResult& fit);
+
 }  // namespace lmm::inference

@@ -16,13 +16,19 @@ LikelihoodRatioTest LrTestVsLinear(Evaluator& ev, double objective_at_estimate, 
     test.statistic = test.p_value = std::numeric_limits<double>::quiet_NaN();
     return test;
   }
-  test.statistic = std::max(0.0, ev.Objective(reml) - objective_at_estimate);
-  if (test.df == 1) {
+  return LrTestVsLinearFromStatistic(ev.Objective(reml) - objective_at_estimate, test.df);
+}
+
+LikelihoodRatioTest LrTestVsLinearFromStatistic(double statistic, int df) {
+  LikelihoodRatioTest test;
+  test.df = df;
+  test.statistic = std::max(0.0, statistic);
+  if (df == 1) {
     test.kind = "chibar2";
     test.p_value = test.statistic > 0 ? 0.5 * ChiSquaredUpperP(test.statistic, 1) : 1.0;
   } else {
     test.kind = "chi2-conservative";
-    test.p_value = ChiSquaredUpperP(test.statistic, test.df);
+    test.p_value = ChiSquaredUpperP(test.statistic, df);
   }
   return test;
 }

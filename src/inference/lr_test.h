@@ -13,4 +13,7 @@ namespace lmm::inference {
 // flags the test as conservative. `evaluator` is left updated at theta = 0.
 LikelihoodRatioTest LrTestVsLinear(Evaluator& evaluator, double objective_at_estimate, bool reml);
 
+// The test from its statistic and number of variance parameters, by the rule above.
+LikelihoodRatioTest LrTestVsLinearFromStatistic(double statistic, int df);
+
 }  // namespace lmm::inference

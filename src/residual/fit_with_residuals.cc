@@ -5,6 +5,7 @@
 
 #include "inference/distributions.h"
 #include "inference/fit_summary.h"
+#include "inference/lr_test.h"
 #include "inference/fixed_effects.h"
 #include "likelihood/residual/residual_fit.h"
 #include "lmm/error.h"
@@ -63,31 +64,13 @@ FitResult FitWithResiduals(const ModelFrame& frame, const FitOptions& options) {
     lr.df = static_cast<int>(core.theta.size()) + structure.size();
     const std::vector<double> zero_theta(core.theta.size(), 0.0);
     if (ev->SetResidualParameters(structure.Start()).ok() && ev->Update(zero_theta).ok()) {
-      lr.statistic = std::max(0.0, ev->Objective(options.reml) - core.objective);
-      lr.kind = lr.df == 1 ? "chibar2" : "chi2-conservative";
-      lr.p_value =
-          lr.df == 1 ? (lr.statistic > 0 ? 0.5 * inference::ChiSquaredUpperP(lr.statistic, 1) : 1.0)
-                     : inference::ChiSquaredUpperP(lr.statistic, lr.df);
+      lr = inference::LrTestVsLinearFromStatistic(ev->Objective(options.reml) - core.objective,
+                                                  lr.df);
       fit.has_lr_test = true;
     }
   }
 
-  if (options.conditional_modes) {
-    fit.fitted = frame.x * core.beta;
-    for (size_t t = 0; t < frame.random.size(); ++t) {
-      const RandomEffectTerm& re = frame.random[t];
-      const TermEstimates& est = core.terms[t];
-      RandomEffectModes m;
-      m.group = re.group;
-      m.names = re.names;
-      m.level_labels = re.level_labels;
-      m.modes = est.modes;
-      m.conditional_variances = est.conditional_variances;
-      for (Eigen::Index i = 0; i < frame.n(); ++i)
-        fit.fitted(i) += re.z.row(i).dot(est.modes.row(re.level[static_cast<size_t>(i)]));
-      fit.modes.push_back(std::move(m));
-    }
-  }
+  if (options.conditional_modes) inference::CollectModes(frame, core, fit);
   return fit;
 }
 
