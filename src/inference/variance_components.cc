@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "inference/central_hessian.h"
 #include "inference/distributions.h"
 #include "inference/stata_metric.h"
 
@@ -10,9 +11,6 @@ namespace lmm::inference {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-// Step of the central differences in Stata's metric (log SD, atanh r): truncation error ~ h^2,
-// rounding error ~ eps |deviance| / h^2; h = 5e-4 balances them for deviances up to ~1e6.
-constexpr double kStep = 5e-4;
 
 // Hessian of the deviance in the free components of alpha by central differences.
 Eigen::MatrixXd DevianceHessian(Evaluator& ev, const StataMetric& metric,
@@ -23,24 +21,7 @@ Eigen::MatrixXd DevianceHessian(Evaluator& ev, const StataMetric& metric,
     const std::vector<double> theta = metric.ToTheta(a, &sigma2);
     return UnprofiledDeviance(ev, theta, sigma2, reml);
   };
-  const int k = static_cast<int>(free.size());
-  Eigen::MatrixXd hess(k, k);
-  const double h0 = h(alpha);
-  for (int a = 0; a < k; ++a) {
-    Eigen::VectorXd plus = alpha, minus = alpha;
-    plus(free[a]) += kStep;
-    minus(free[a]) -= kStep;
-    hess(a, a) = (h(plus) - 2 * h0 + h(minus)) / (kStep * kStep);
-    for (int b = 0; b < a; ++b) {
-      Eigen::VectorXd pp = alpha, pm = alpha, mp = alpha, mm = alpha;
-      pp(free[a]) += kStep; pp(free[b]) += kStep;
-      pm(free[a]) += kStep; pm(free[b]) -= kStep;
-      mp(free[a]) -= kStep; mp(free[b]) += kStep;
-      mm(free[a]) -= kStep; mm(free[b]) -= kStep;
-      hess(a, b) = hess(b, a) = (h(pp) - h(pm) - h(mp) + h(mm)) / (4 * kStep * kStep);
-    }
-  }
-  return hess;
+  return CentralHessian(h, alpha, free);
 }
 
 struct Interval {

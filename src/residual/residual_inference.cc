@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "inference/central_hessian.h"
 #include "inference/distributions.h"
 #include "inference/stata_metric.h"
 #include "inference/variance_components.h"
@@ -13,8 +14,6 @@ namespace lmm::residual {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-// Central-difference step in the joint metric, as inference/variance_components.cc.
-constexpr double kStep = 5e-4;
 // Step of the Jacobian of the reported parameters in u (smooth closed forms: error ~ h^2).
 constexpr double kJacobianStep = 1e-6;
 
@@ -66,27 +65,7 @@ ResidualInference EstimateResidualInference(ResidualEvaluator& ev, const ModelFr
     return inference::UnprofiledDeviance(ev, theta, s2, reml);
   };
   const int k = static_cast<int>(free.size());
-  Eigen::MatrixXd hess(k, k);
-  const double d0 = deviance(w);
-  for (int a = 0; a < k; ++a) {
-    Eigen::VectorXd plus = w, minus = w;
-    plus(free[a]) += kStep;
-    minus(free[a]) -= kStep;
-    hess(a, a) = (deviance(plus) - 2 * d0 + deviance(minus)) / (kStep * kStep);
-    for (int b = 0; b < a; ++b) {
-      Eigen::VectorXd pp = w, pm = w, mp = w, mm = w;
-      pp(free[a]) += kStep;
-      pp(free[b]) += kStep;
-      pm(free[a]) += kStep;
-      pm(free[b]) -= kStep;
-      mp(free[a]) -= kStep;
-      mp(free[b]) += kStep;
-      mm(free[a]) -= kStep;
-      mm(free[b]) -= kStep;
-      hess(a, b) = hess(b, a) =
-          (deviance(pp) - deviance(pm) - deviance(mp) + deviance(mm)) / (4 * kStep * kStep);
-    }
-  }
+  const Eigen::MatrixXd hess = inference::CentralHessian(deviance, w, free);
   // Information = Hessian of -log L = hess / 2; fixed coordinates get no variance.
   Eigen::MatrixXd cov = Eigen::MatrixXd::Zero(m + s, m + s);
   const Eigen::MatrixXd info_inv = (0.5 * hess).inverse();
