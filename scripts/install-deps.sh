@@ -4,7 +4,8 @@
 set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config libeigen3-dev libnlopt-cxx-dev libcli11-dev
       nlohmann-json3-dev libfmt-dev libboost-math-dev libgtest-dev libgmock-dev libbenchmark-dev
-      clang libclang-rt-dev)
+      clang libclang-rt-dev
+      libopenmpi-dev openmpi-bin)  # MPI: optional (mpirun -np K lmmgpu fit); built when found
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,4 +1,6 @@
 // `lmmgpu fit`: read, build, fit, report.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <iostream>
 #include <memory>
@@ -6,11 +8,14 @@
 #include "batch/responses_report.h"
 #include "cli/commands.h"
 #include "cli/data_options.h"
+#include "dist/distributed.h"
 #include "io/atomic_file.h"
 #include "io/fit_report.h"
 #include "lmm/error.h"
 #include "lmm/fit.h"
 #include "residual/residual_spec.h"
+#include "scale/memory_limit.h"
+#include "scale/stream_fit.h"
 
 namespace lmm::cli {
 namespace {
@@ -30,6 +35,7 @@ struct FitFlags {
   std::string residuals;
   std::vector<std::string> responses;
   std::string output_dir;
+  std::string memory_limit;
 };
 
 // --residuals SPEC: the spec and the data columns it names (time, by), read from the data file.
@@ -53,6 +59,50 @@ void Emit(const std::string& path, const std::string& text) {
     std::cout << text;
   else
     io::WriteFileAtomically(path, text);
+}
+
+// --memory-limit, or several MPI ranks: the streaming build (src/scale), the report from rank 0
+// with a "streaming" section (peak memory, build times).
+int FitStreamedAndReport(const FitFlags& f, const FitOptions& options) {
+  if (!f.responses.empty() || !f.predict.empty() || !f.residuals.empty())
+    throw UsageError("--responses, --predict and --residuals do not apply with the streaming "
+                     "build (--memory-limit, mpirun): they need the data rows in memory");
+  const LoadOptions load = ToLoadOptions(f.data);
+  scale::StreamOptions stream;
+  stream.data_path = load.data_path;
+  stream.formula = load.formula;
+  stream.csv = load.csv;
+  stream.memory_limit = scale::ParseMemoryLimit(f.memory_limit.empty() ? "2G" : f.memory_limit);
+  return dist::RunWithCollective([&](scale::Collective& collective) {
+    scale::StreamedModel model = scale::BuildStreamedModel(stream, collective);
+    const FitResult fit = scale::FitStreamed(model, options);
+    const scale::StreamReport& r = model.report;
+    std::vector<double> peak = {static_cast<double>(scale::PeakRssBytes())};
+    peak = collective.GatherDoubles(peak);
+    if (collective.rank() != 0) return 0;
+    if (!f.ranef.empty()) io::WriteFileAtomically(f.ranef, io::RanefCsv(fit));
+    const double peak_max = *std::max_element(peak.begin(), peak.end());
+    if (f.format == "json") {
+      nlohmann::json j = io::FitJson(fit);
+      j["streaming"] = {{"processes", r.processes},
+                        {"memory_limit_bytes", r.memory_limit},
+                        {"chunk_bytes", r.chunk_bytes},
+                        {"chunks_rank0", r.chunks},
+                        {"scan_seconds", r.scan_seconds},
+                        {"build_seconds", r.build_seconds},
+                        {"peak_rss_bytes_max_rank", peak_max},
+                        {"peak_rss_bytes_per_rank", peak}};
+      Emit(f.output, j.dump(2) + "\n");
+    } else {
+      Emit(f.output,
+           io::FitText(fit) +
+               fmt::format("Streaming build: {} process(es), memory limit {:.0f} MiB, chunks of "
+                           "{:.0f} MiB; scan {:.2f} s, build {:.2f} s; peak RSS {:.0f} MiB\n",
+                           r.processes, r.memory_limit / 1048576.0, r.chunk_bytes / 1048576.0,
+                           r.scan_seconds, r.build_seconds, peak_max / 1048576.0));
+    }
+    return 0;
+  });
 }
 
 }  // namespace
@@ -106,6 +156,12 @@ Runner AddFitCommand(CLI::App& app) {
                       "toeplitz(#, time = T), banded(#, time = T), unstructured(time = T), "
                       "exponential(time = T), each optionally with by = VAR (and group = VAR "
                       "to name the clusters), e.g. \"ar(2, time = time)\" (CPU backend)");
+  command->add_option("--memory-limit", f->memory_limit,
+                      "stream the data file in chunks instead of reading it into memory, keeping "
+                      "memory under SIZE (e.g. 2G, 512M): memory then grows with the number of "
+                      "clusters, not rows. One random-effect term with one grouping column; "
+                      "--ddf none; no --predict, --residuals, --responses; CPU. Under mpirun "
+                      "with several ranks this mode is used always (default SIZE 2G per rank)");
   return [command, f]() {
     if (!command->parsed()) return -1;
     FitOptions options;
@@ -118,6 +174,8 @@ Runner AddFitCommand(CLI::App& app) {
     options.conditional_modes = !f->ranef.empty() || !f->predict.empty();
     ParseDdfOption(f->ddf, options);
     options.tests = f->tests;
+    if (!f->memory_limit.empty() || dist::LaunchedAsManyRanks())
+      return FitStreamedAndReport(*f, options);
     if (!f->responses.empty()) {
       if (!f->residuals.empty()) throw UsageError("--residuals does not apply with --responses");
       if (!f->ranef.empty() || !f->predict.empty())
