@@ -34,7 +34,14 @@ void MpiCollective::SumInt64(std::span<int64_t> values) {
 }
 
 void MpiCollective::SumLongDouble(std::span<long double> values) {
-  MPI_Allreduce(MPI_IN_PLACE, values.data(), Count(values.size()), MPI_LONG_DOUBLE, MPI_SUM, comm_);
+  const int n = Count(values.size());
+  std::vector<long double> all(static_cast<size_t>(n) * static_cast<size_t>(size_));
+  MPI_Allgather(values.data(), n, MPI_LONG_DOUBLE, all.data(), n, MPI_LONG_DOUBLE, comm_);
+  for (int i = 0; i < n; ++i) {
+    long double s = 0;
+    for (int r = 0; r < size_; ++r) s += all[static_cast<size_t>(r) * n + i];
+    values[static_cast<size_t>(i)] = s;
+  }
 }
 
 void MpiCollective::MinDouble(std::span<double> values) {
@@ -88,27 +95,16 @@ std::vector<std::string> MpiCollective::GatherStrings(const std::vector<std::str
   return out;
 }
 
-std::vector<double> MpiCollective::SumScatter(std::vector<double> table, int64_t per_cluster,
-                                              int64_t clusters) {
+std::vector<long double> MpiCollective::SumScatter(std::vector<long double> table,
+                                                   int64_t per_cluster, int64_t clusters) {
   std::vector<int> counts(static_cast<size_t>(size_));
   for (int r = 0; r < size_; ++r) {
     const auto [first, last] = scale::ClusterShare(clusters, r, size_);
     counts[static_cast<size_t>(r)] = Count(static_cast<size_t>((last - first) * per_cluster));
   }
-  std::vector<double> mine(static_cast<size_t>(counts[static_cast<size_t>(rank_)]));
-  MPI_Reduce_scatter(table.data(), mine.data(), counts.data(), MPI_DOUBLE, MPI_SUM, comm_);
+  std::vector<long double> mine(static_cast<size_t>(counts[static_cast<size_t>(rank_)]));
+  MPI_Reduce_scatter(table.data(), mine.data(), counts.data(), MPI_LONG_DOUBLE, MPI_SUM, comm_);
   return mine;
-}
-
-void MpiCollective::SumIdentical(std::span<double> values) {
-  const int n = Count(values.size());
-  std::vector<double> all(static_cast<size_t>(n) * static_cast<size_t>(size_));
-  MPI_Allgather(values.data(), n, MPI_DOUBLE, all.data(), n, MPI_DOUBLE, comm_);
-  for (int i = 0; i < n; ++i) {
-    double s = 0;
-    for (int r = 0; r < size_; ++r) s += all[static_cast<size_t>(r) * n + i];
-    values[static_cast<size_t>(i)] = s;
-  }
 }
 
 }  // namespace lmm::dist

@@ -3,6 +3,7 @@
 // must make the same calls in the same order with the same lengths.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -18,7 +19,9 @@ class Collective {
   virtual int rank() const { return 0; }
   virtual int size() const { return 1; }
 
-  // In place: element-wise sum (or min, max) over the processes.
+  // In place: element-wise sum (or min, max) over the processes, bitwise identical on every
+  // process (the long double sums are added in rank order), so that all processes take the same
+  // decisions and optimizer steps.
   virtual void SumInt64(std::span<int64_t> values) {}
   virtual void SumLongDouble(std::span<long double> values) {}
   virtual void MinDouble(std::span<double> values) {}
@@ -33,18 +36,23 @@ class Collective {
   // `table` holds `per_cluster` values for each of `clusters` clusters (cluster-major, the same
   // length on every process). Returns the element-wise sum over the processes of the clusters in
   // this process' share (ClusterShare), consuming the table.
-  virtual std::vector<double> SumScatter(std::vector<double> table, int64_t per_cluster,
-                                         int64_t clusters) {
+  virtual std::vector<long double> SumScatter(std::vector<long double> table, int64_t per_cluster,
+                                              int64_t clusters) {
     return table;
   }
-  // Element-wise sum of `values` over the processes, bitwise identical on every process (added in
-  // rank order), so that all processes take identical optimizer steps.
-  virtual void SumIdentical(std::span<double> values) {}
 };
 
-// Clusters [first, second) evaluated by process `rank` of `size`: contiguous, about equal shares.
+// Clusters are evaluated in blocks of this many, aligned the same way whatever the number of
+// processes, and the blocks' sums are added in block order: the objective is then bitwise the
+// same for any number of processes (given the same per-cluster pieces).
+inline constexpr int64_t kClusterBlock = 1024;
+
+// Clusters [first, second) evaluated by process `rank` of `size`: contiguous shares of about equal
+// numbers of whole blocks (kClusterBlock).
 inline std::pair<int64_t, int64_t> ClusterShare(int64_t clusters, int rank, int size) {
-  return {clusters * rank / size, clusters * (rank + 1) / size};
+  const int64_t blocks = (clusters + kClusterBlock - 1) / kClusterBlock;
+  const auto start = [&](int r) { return std::min(clusters, blocks * r / size * kClusterBlock); };
+  return {start(rank), start(rank + 1)};
 }
 
 }  // namespace lmm::scale

@@ -1,5 +1,6 @@
 #include "scale/stream_evaluator.h"
 
+#include <algorithm>
 #include <limits>
 
 #include "likelihood/gpu/one_term_modes.h"
@@ -17,17 +18,26 @@ Status StreamEvaluator::Update(std::span<const double> theta) {
   if (static_cast<int>(theta.size()) != layout_.size())
     return Status::Error(Status::Code::kInvalidArgument, "evaluator: theta has the wrong length");
   layout_.term(0).FillLambda(layout_.TermTheta(theta, 0), lambda_.data());
+  // Per block of kClusterBlock clusters (this process' share starts at a block boundary): logdet,
+  // the packed downdate and a failure flag; all blocks gathered and added in block order.
   const gpu::HostClusters& h = pieces_.block;
-  gpu::ClusterReduction r = gpu::HostClusterPass(h.view(), lambda_.data(), 0, h.clusters);
-  // One vector per process: logdet, the packed downdate, and the first failed cluster (global
-  // index, or +inf) as a failure flag; summed identically everywhere.
-  reduced_.assign(1, r.logdet);
-  reduced_.insert(reduced_.end(), r.downdate.begin(), r.downdate.end());
-  reduced_.push_back(r.first_failed >= 0 ? 1.0 : 0.0);
-  collective_.SumIdentical(reduced_);
-  r.logdet = reduced_[0];
-  r.downdate.assign(reduced_.begin() + 1, reduced_.end() - 1);
-  r.first_failed = reduced_.back() > 0 ? 0 : -1;
+  const int64_t width = 2 + kernels::PackedSize(h.w);
+  reduced_.clear();
+  for (int64_t b = 0; b < h.clusters; b += kClusterBlock) {
+    const gpu::ClusterReduction part =
+        gpu::HostClusterPass(h.view(), lambda_.data(), b, std::min(h.clusters, b + kClusterBlock));
+    reduced_.push_back(part.logdet);
+    reduced_.insert(reduced_.end(), part.downdate.begin(), part.downdate.end());
+    reduced_.push_back(part.first_failed >= 0 ? 1.0 : 0.0);
+  }
+  const std::vector<double> all = collective_.GatherDoubles(reduced_);
+  gpu::ClusterReduction r;
+  r.downdate.assign(static_cast<size_t>(width - 2), 0.0);
+  for (size_t at = 0; at < all.size(); at += static_cast<size_t>(width)) {
+    r.logdet += all[at];
+    for (int64_t e = 0; e < width - 2; ++e) r.downdate[e] += all[at + 1 + e];
+    if (all[at + width - 1] > 0) r.first_failed = 0;
+  }
   const Status s = gpu::FinishOneTerm(pieces_.cp, r, &solution_);
   if (!s.ok()) return s;
   logdet_l_ = solution_.logdet_l;

@@ -1,8 +1,9 @@
 // The profiled likelihood of a one-term model from streamed per-cluster pieces (StreamPieces),
 // possibly spread over processes: each process eliminates its own clusters
-// (gpu::HostClusterPass, the same per-cluster functions as the GPU kernels), the processes' sums
-// of log|L_c|^2 and P_c P_c' are added (Collective::SumIdentical, identical on every process), and
-// every process does the same small dense finish (gpu::FinishOneTerm) [DESIGN.md sec. 3].
+// (gpu::HostClusterPass, the same per-cluster functions as the GPU kernels) in blocks of
+// kClusterBlock, the blocks' sums of log|L_c|^2 and P_c P_c' are gathered and added in block order
+// (the same bits on every process and for any number of processes), and every process does the
+// same small dense finish (gpu::FinishOneTerm) [DESIGN.md sec. 3].
 #pragma once
 
 #include <memory>

@@ -89,23 +89,12 @@ StreamPieces FinishPieces(ClusterSums&& sums, Collective& collective) {
                                        sums.sums[sel[j]] * mk + n * mj * mk);
     }
 
-  // This process' per-cluster pieces, centered, in double; then the sum over processes.
+  // The sum over processes of the raw long double sums of this process' clusters, then centered
+  // and rounded to double into the kernels' layout.
   const int packed = kernels::PackedSize(q);
-  const int64_t in_entries = sums.Entries(), entries = packed + int64_t{w} * q;
-  std::vector<double> table(static_cast<size_t>(clusters * entries));
-  for (int64_t c = 0; c < clusters; ++c) {
-    const long double* t = sums.table.data() + c * in_entries;
-    double* o = table.data() + c * entries;
-    for (int e = 0; e < packed; ++e) o[e] = static_cast<double>(t[e]);
-    const long double* zsum = t + packed + int64_t{w_all} * q;
-    for (int k = 0; k < q; ++k)
-      for (int j = 0; j < w; ++j)
-        o[packed + j + k * w] = static_cast<double>(t[packed + sel[j] + k * w_all] -
-                                                    static_cast<long double>(shift[j]) * zsum[k]);
-  }
-  sums.table = {};
-  table = collective.SumScatter(std::move(table), entries, clusters);
-
+  const int64_t in_entries = sums.Entries();
+  const std::vector<long double> mine =
+      collective.SumScatter(std::move(sums.table), in_entries, clusters);
   const auto [first, last] = ClusterShare(clusters, collective.rank(), collective.size());
   out.first = first;
   gpu::HostClusters& h = out.block;
@@ -115,9 +104,13 @@ StreamPieces FinishPieces(ClusterSums&& sums, Collective& collective) {
   h.d.resize(static_cast<size_t>(packed * h.clusters));
   h.panel.resize(static_cast<size_t>(w * q * h.clusters));
   for (int64_t c = 0; c < h.clusters; ++c) {
-    const double* o = table.data() + c * entries;
-    for (int e = 0; e < packed; ++e) h.d[e * h.clusters + c] = o[e];
-    for (int e = 0; e < w * q; ++e) h.panel[e * h.clusters + c] = o[packed + e];
+    const long double* t = mine.data() + c * in_entries;
+    for (int e = 0; e < packed; ++e) h.d[e * h.clusters + c] = static_cast<double>(t[e]);
+    const long double* zsum = t + packed + int64_t{w_all} * q;
+    for (int k = 0; k < q; ++k)
+      for (int j = 0; j < w; ++j)
+        h.panel[(j + k * w) * h.clusters + c] = static_cast<double>(
+            t[packed + sel[j] + k * w_all] - static_cast<long double>(shift[j]) * zsum[k]);
   }
   return out;
 }
