@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include "inference/ddf/cluster_partition.h"
 #include "inference/ddf/design_ddf.h"
@@ -12,6 +13,7 @@
 #include "inference/ddf/kenward_roger.h"
 #include "inference/ddf/linear_hypothesis.h"
 #include "inference/ddf/satterthwaite.h"
+#include "inference/ddf/type3_contrasts.h"
 #include "inference/ddf/variance_pieces.h"
 #include "inference/distributions.h"
 #include "lmm/error.h"
@@ -38,7 +40,11 @@ std::vector<Hypothesis> Hypotheses(const ModelFrame& frame, const SmallSampleOpt
   if (options.term_tests) {
     const bool known = static_cast<int>(frame.fixed_term.size()) == p;
     std::vector<int> others;
-    if (known) {
+    const std::optional<std::vector<TermHypothesis>> type3 = Type3Hypotheses(frame);
+    if (type3) {
+      for (const TermHypothesis& h : *type3)
+        if (h.l.rows() > 0) out.push_back({h.term, "term", h.l, Eigen::VectorXd::Zero(h.l.rows())});
+    } else if (known) {
       for (size_t t = 0; t < frame.fixed_term_labels.size(); ++t) {
         std::vector<int> columns;
         for (int j = 0; j < p; ++j)

@@ -1,7 +1,8 @@
 // Small-sample inference for the fixed effects of a fitted model: the per-coefficient df, t, p and
 // t intervals of a DDF method (Kenward-Roger: from the adjusted covariance), the F tests of each
-// fixed term and of all coefficients but the intercept, and user hypotheses, written into a
-// FitResult. Without a DDF method the tests are Wald chi2 tests.
+// fixed term (Type III, lmerTest's hypotheses: type3_contrasts.h) and of all coefficients but the
+// intercept, and user hypotheses, written into a FitResult. Without a DDF method the tests are Wald
+// chi2 tests.
 #pragma once
 
 #include <Eigen/Dense>

@@ -1,0 +1,305 @@
+#include "inference/ddf/type3_contrasts.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <numeric>
+#include <set>
+
+#include "lmm/error.h"
+#include "lmm/formula.h"
+
+namespace lmm::inference::ddf {
+namespace {
+
+using LabelSet = std::set<std::string>;
+
+struct TermLayout {
+  std::string label;
+  LabelSet vars;
+  std::vector<std::string> order;  // variable labels as written (the first varies fastest)
+  std::vector<bool> contrasts;     // per variable: a factor coded by treatment contrasts
+  std::vector<int> columns;        // its columns of X
+};
+
+// The coding of X: per term its variables and columns, per variable whether it is a factor and
+// how many levels it has.
+struct Coding {
+  std::vector<TermLayout> terms;
+  std::map<std::string, bool> factor;
+  std::map<std::string, int> levels;
+  int intercept = -1;  // column of "(Intercept)"
+  int p = 0;
+};
+
+std::vector<std::string> Split(const std::string& name) {
+  std::vector<std::string> out(1);
+  for (char c : name) {
+    if (c == ':')
+      out.emplace_back();
+    else
+      out.back() += c;
+  }
+  return out;
+}
+
+// A plain column is numeric when every column name of a term holding it has it as a whole
+// ':'-separated part; a factor's part is its label followed by a (non-empty) level.
+bool NamedAsNumber(const std::string& label, const TermLayout& term,
+                   const std::vector<std::string>& names) {
+  for (int j : term.columns) {
+    const std::vector<std::string> parts = Split(names[static_cast<size_t>(j)]);
+    if (std::find(parts.begin(), parts.end(), label) == parts.end()) return false;
+  }
+  return true;
+}
+
+// Number of X columns a variable contributes to a term.
+int Width(const Coding& c, const TermLayout& t, size_t k) {
+  if (!c.factor.at(t.order[k])) return 1;
+  return c.levels.at(t.order[k]) - (t.contrasts[k] ? 1 : 0);
+}
+
+std::optional<Coding> ReadCoding(const ModelFrame& frame) {
+  const int p = frame.p();
+  if (static_cast<int>(frame.fixed_term.size()) != p || !frame.aliased.empty()) return std::nullopt;
+  Formula formula;
+  try {
+    formula = ParseFormula(frame.formula);
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+  if (!formula.intercept || formula.fixed.size() != frame.fixed_term_labels.size())
+    return std::nullopt;
+  Coding c;
+  c.p = p;
+  for (int j = 0; j < p; ++j)
+    if (frame.fixed_term[static_cast<size_t>(j)] < 0) c.intercept = j;
+  if (c.intercept < 0) return std::nullopt;
+  std::vector<LabelSet> earlier;
+  for (size_t t = 0; t < formula.fixed.size(); ++t) {
+    const Term& term = formula.fixed[t];
+    if (term.Label() != frame.fixed_term_labels[t]) return std::nullopt;
+    TermLayout layout;
+    layout.label = term.Label();
+    for (const Variable& v : term.variables) {
+      layout.vars.insert(v.label);
+      layout.order.push_back(v.label);
+    }
+    for (int j = 0; j < p; ++j)
+      if (frame.fixed_term[static_cast<size_t>(j)] == static_cast<int>(t))
+        layout.columns.push_back(j);
+    if (layout.columns.empty()) return std::nullopt;
+    for (const Variable& v : term.variables) {
+      bool is_factor = v.kind == Variable::Kind::kFactor;
+      if (v.kind == Variable::Kind::kColumn)
+        is_factor = !NamedAsNumber(v.label, layout, frame.fixed_names);
+      const auto [it, fresh] = c.factor.emplace(v.label, is_factor);
+      if (!fresh && it->second != is_factor) return std::nullopt;
+      // R's rule (design/term_columns.h): contrasts when the term without the factor is empty or
+      // contained in an earlier term.
+      LabelSet margin = layout.vars;
+      margin.erase(v.label);
+      const bool present =
+          margin.empty() || std::any_of(earlier.begin(), earlier.end(), [&](const LabelSet& e) {
+            return std::includes(e.begin(), e.end(), margin.begin(), margin.end());
+          });
+      layout.contrasts.push_back(is_factor && present);
+    }
+    earlier.push_back(layout.vars);
+    c.terms.push_back(std::move(layout));
+  }
+  // Levels per factor from the column counts: a term whose other factors are known gives the
+  // remaining one; every term must then agree.
+  for (bool progress = true; progress;) {
+    progress = false;
+    for (const TermLayout& t : c.terms) {
+      int unknown = -1, known_width = 1, missing = 0;
+      for (size_t k = 0; k < t.order.size(); ++k) {
+        if (!c.factor.at(t.order[k])) continue;
+        if (c.levels.count(t.order[k])) {
+          known_width *= Width(c, t, k);
+        } else {
+          unknown = static_cast<int>(k);
+          ++missing;
+        }
+      }
+      if (missing != 1 || known_width <= 0) continue;
+      const int count = static_cast<int>(t.columns.size());
+      if (count % known_width != 0) return std::nullopt;
+      const auto k = static_cast<size_t>(unknown);
+      c.levels[t.order[k]] = count / known_width + (t.contrasts[k] ? 1 : 0);
+      progress = true;
+    }
+  }
+  for (const TermLayout& t : c.terms) {
+    int width = 1;
+    for (size_t k = 0; k < t.order.size(); ++k) {
+      if (c.factor.at(t.order[k]) && !c.levels.count(t.order[k])) return std::nullopt;
+      width *= Width(c, t, k);
+    }
+    if (width != static_cast<int>(t.columns.size())) return std::nullopt;
+  }
+  return c;
+}
+
+// Adds weight * (the product of the numeric variables in `vars` and the indicators
+// I(F = level[F]) of its factors) to `out`, in the basis of X's columns. A factor coded by
+// contrasts at its first level is rewritten as I(F = 1st) = 1 - sum_{a >= 2} I(F = a).
+// False when a needed term is not in X.
+bool Expand(const Coding& c, const LabelSet& vars, const std::map<std::string, int>& level,
+            double weight, Eigen::VectorXd& out) {
+  if (vars.empty()) {
+    out(c.intercept) += weight;
+    return true;
+  }
+  const auto term = std::find_if(c.terms.begin(), c.terms.end(),
+                                 [&](const TermLayout& t) { return t.vars == vars; });
+  if (term == c.terms.end()) return false;
+  for (size_t k = 0; k < term->order.size(); ++k) {
+    const std::string& v = term->order[k];
+    if (!term->contrasts[k] || level.at(v) != 0) continue;
+    LabelSet sub = vars;
+    sub.erase(v);
+    std::map<std::string, int> sub_level = level;
+    sub_level.erase(v);
+    if (!Expand(c, sub, sub_level, weight, out)) return false;
+    std::map<std::string, int> other = level;
+    for (int a = 1; a < c.levels.at(v); ++a) {
+      other[v] = a;
+      if (!Expand(c, vars, other, -weight, out)) return false;
+    }
+    return true;
+  }
+  int position = 0, radix = 1;
+  for (size_t k = 0; k < term->order.size(); ++k) {
+    const std::string& v = term->order[k];
+    if (!c.factor.at(v)) continue;
+    position += (level.at(v) - (term->contrasts[k] ? 1 : 0)) * radix;
+    radix *= Width(c, *term, k);
+  }
+  out(term->columns[static_cast<size_t>(position)]) += weight;
+  return true;
+}
+
+// Level of each factor of term t for the index-th combination (the first variable fastest), in
+// full indicator coding (offset 0) or in the term's own coding (contrast-coded factors from 1).
+std::map<std::string, int> Levels(const Coding& c, const TermLayout& t, int index, bool coded) {
+  std::map<std::string, int> level;
+  for (size_t k = 0; k < t.order.size(); ++k) {
+    const std::string& v = t.order[k];
+    if (!c.factor.at(v)) continue;
+    const int width = coded ? Width(c, t, k) : c.levels.at(v);
+    level[v] = index % width + (coded && t.contrasts[k] ? 1 : 0);
+    index /= width;
+  }
+  return level;
+}
+
+int FullIndex(const Coding& c, const TermLayout& t, const std::map<std::string, int>& level) {
+  int index = 0, radix = 1;
+  for (const std::string& v : t.order) {
+    if (!c.factor.at(v)) continue;
+    index += level.at(v) * radix;
+    radix *= c.levels.at(v);
+  }
+  return index;
+}
+
+// R's zapsmall(x, digits = 7): round to 7 - ceiling(log10(max |x|)) decimal places.
+void ZapSmall(Eigen::MatrixXd& x) {
+  const double mx = x.size() > 0 ? x.cwiseAbs().maxCoeff() : 0.0;
+  const double digits = mx > 0 ? std::max(0.0, 7 - std::ceil(std::log10(mx))) : 7;
+  const double scale = std::pow(10.0, digits);
+  x = (x.array() * scale).round() / scale;
+}
+
+}  // namespace
+
+std::optional<std::vector<TermHypothesis>> Type3Hypotheses(const ModelFrame& frame) {
+  const std::optional<Coding> coding = ReadCoding(frame);
+  if (!coding) return std::nullopt;
+  const Coding& c = *coding;
+  const auto n_terms = c.terms.size();
+
+  // L = B': one row per column of rdX (intercept, then each term's full level combinations).
+  std::vector<Eigen::VectorXd> rows;
+  rows.push_back(Eigen::VectorXd::Unit(c.p, c.intercept));
+  std::vector<int> first_row(n_terms);
+  for (size_t t = 0; t < n_terms; ++t) {
+    const TermLayout& term = c.terms[t];
+    first_row[t] = static_cast<int>(rows.size());
+    int combinations = 1;
+    for (const std::string& v : term.order)
+      if (c.factor.at(v)) combinations *= c.levels.at(v);
+    for (int i = 0; i < combinations; ++i) {
+      Eigen::VectorXd row = Eigen::VectorXd::Zero(c.p);
+      if (!Expand(c, term.vars, Levels(c, term, i, false), 1.0, row)) return std::nullopt;
+      rows.push_back(std::move(row));
+    }
+  }
+  Eigen::MatrixXd l(static_cast<Eigen::Index>(rows.size()), c.p);
+  for (size_t k = 0; k < rows.size(); ++k) l.row(static_cast<Eigen::Index>(k)) = rows[k];
+
+  // The row of rdX that has the name of each column of X.
+  std::vector<Eigen::Index> same_name(static_cast<size_t>(c.p), 0);
+  for (size_t t = 0; t < n_terms; ++t) {
+    const TermLayout& term = c.terms[t];
+    for (size_t i = 0; i < term.columns.size(); ++i)
+      same_name[static_cast<size_t>(term.columns[i])] =
+          first_row[t] + FullIndex(c, term, Levels(c, term, static_cast<int>(i), true));
+  }
+
+  // lmerTest's containment and orthogonalisation, highest-order terms first.
+  auto numerics = [&](const TermLayout& t) {
+    LabelSet out;
+    for (const std::string& v : t.vars)
+      if (!c.factor.at(v)) out.insert(v);
+    return out;
+  };
+  std::vector<size_t> by_order(n_terms);
+  std::iota(by_order.begin(), by_order.end(), 0);
+  std::stable_sort(by_order.begin(), by_order.end(), [&](size_t a, size_t b) {
+    return c.terms[a].vars.size() > c.terms[b].vars.size();
+  });
+  for (size_t t : by_order) {
+    const TermLayout& term = c.terms[t];
+    std::vector<int> containing;
+    for (const TermLayout& other : c.terms) {
+      const bool contains =
+          other.vars.size() > term.vars.size() &&
+          std::includes(other.vars.begin(), other.vars.end(), term.vars.begin(), term.vars.end()) &&
+          numerics(other) == numerics(term);
+      if (contains) containing.insert(containing.end(), other.columns.begin(), other.columns.end());
+    }
+    if (containing.empty()) continue;
+    Eigen::MatrixXd x(l.rows(), static_cast<Eigen::Index>(containing.size()));
+    for (size_t k = 0; k < containing.size(); ++k)
+      x.col(static_cast<Eigen::Index>(k)) = l.col(containing[k]);
+    Eigen::MatrixXd y(l.rows(), static_cast<Eigen::Index>(term.columns.size()));
+    for (size_t k = 0; k < term.columns.size(); ++k)
+      y.col(static_cast<Eigen::Index>(k)) = l.col(term.columns[k]);
+    Eigen::MatrixXd residual = y - x * x.completeOrthogonalDecomposition().solve(y);
+    ZapSmall(residual);
+    for (size_t k = 0; k < term.columns.size(); ++k)
+      l.col(term.columns[k]) = residual.col(static_cast<Eigen::Index>(k));
+  }
+
+  std::vector<TermHypothesis> out;
+  for (const TermLayout& term : c.terms) {
+    std::vector<Eigen::VectorXd> kept;
+    for (int column : term.columns) {
+      Eigen::VectorXd row(c.p);
+      for (int j = 0; j < c.p; ++j) row(j) = l(same_name[static_cast<size_t>(j)], column);
+      if (row.cwiseAbs().sum() > 1e-8) kept.push_back(row);
+    }
+    TermHypothesis h;
+    h.term = term.label;
+    h.l.resize(static_cast<Eigen::Index>(kept.size()), c.p);
+    for (size_t i = 0; i < kept.size(); ++i) h.l.row(static_cast<Eigen::Index>(i)) = kept[i];
+    out.push_back(std::move(h));
+  }
+  return out;
+}
+
+}  // namespace lmm::inference::ddf

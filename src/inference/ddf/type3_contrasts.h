@@ -1,0 +1,41 @@
+// Type III hypotheses for the fixed terms, as lmerTest 3.1's anova(type = 3) builds them
+// (get_contrasts_type3 -> extract_contrasts_type3), so that they do not depend on how the
+// factors are coded:
+//  1. rdX: the over-parameterised design, an intercept and, per term, model.matrix(~ 0 + term):
+//     the term's numeric variables times the indicators of every level combination of its factors.
+//     Each of its columns is a combination of the columns of X: rdX = X B. B' (rows: rdX columns,
+//     columns: X columns) is lmerTest's L = t(ginv(X) rdX).
+//  2. For the terms in decreasing order, the columns of L that belong to a term contained in others
+//     (its variables a proper subset of theirs, with the same numeric variables: lmerTest's
+//     containment) are replaced by their residuals after least squares on the columns of the
+//     containing terms (lm.fit over the rows of L); each result is zapsmall()ed.
+//  3. The hypothesis of a term has one row per X column j of the term, holding column j of L at the
+//     rows of rdX that are columns of X (same name), in X's column order; rows with
+//     sum |.| <= 1e-8 are dropped.
+// A term contained in no other term gets the identity rows on its own coefficients.
+// B is derived here from the coding rules (treatment contrasts; R's model.matrix rule for which
+// factors of a term are coded by contrasts, as design/term_columns.h), not from the data: with
+// every level combination present, ginv(X) rdX is exactly that B.
+#pragma once
+
+#include <Eigen/Dense>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lmm/model_frame.h"
+
+namespace lmm::inference::ddf {
+
+struct TermHypothesis {
+  std::string term;   // the term label, as ModelFrame::fixed_term_labels
+  Eigen::MatrixXd l;  // rows x p
+};
+
+// One hypothesis per fixed term with columns in X, in formula (R terms()) order. nullopt where the
+// construction does not apply and callers fall back to the term's own coefficients: frames without
+// term structure, a formula without an intercept, aliased (dropped) columns, or a term whose margin
+// is not in the formula (R codes it with indicators that B cannot express).
+std::optional<std::vector<TermHypothesis>> Type3Hypotheses(const ModelFrame& frame);
+
+}  // namespace lmm::inference::ddf

@@ -1,0 +1,166 @@
+// Type III F tests of terms contained in interactions against lmerTest 3.1's anova(type = 3)
+// (Satterthwaite) and anova(type = 3, ddf = "Kenward-Roger") (pbkrtest 0.5), fixtures
+// tests/data/type3_*.json from scripts/type3_references.R: factor x factor, factor x continuous
+// (random slope), continuous x continuous (crossed groups), factor x factor x factor and
+// factor x factor x continuous, all unbalanced, and Orthodont's age * Sex.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "inference/ddf/type3_contrasts.h"
+#include "inference/ddf_test_util.h"
+#include "lmm/data_frame.h"
+#include "lmm/formula.h"
+
+namespace lmm {
+namespace {
+
+using nlohmann::json;
+using testing::RelErr;
+
+// Hypothesis matrices: lmerTest zapsmall()s them to 7 significant digits, as we do; the entries
+// are rationals of the level counts (1/3, 1/6), so 1e-6 separates a different contrast from
+// rounding.
+constexpr double kMatrixTol = 1e-6;
+// F and dendf: the 1%. lmerTest differentiates the covariance numerically (~1e-7
+// relative) and the REML optimum is known to ~1e-6, so agreement is far better than this where
+// the formulas are the same; a wrong hypothesis moves F by tens of percent.
+constexpr double kTol = 0.01;
+// p from F(numdf, dendf): with F and dendf within kTol the p-values of these fixtures (down to
+// 1e-16) move by less than this factor of themselves.
+constexpr double kPTol = 0.05;
+
+std::vector<std::string> Fixtures() {
+  std::vector<std::string> out;
+  for (const auto& entry : std::filesystem::directory_iterator(testing::TestDataDir())) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("type3_", 0) == 0 && entry.path().extension() == ".json")
+      out.push_back(entry.path().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+ModelFrame FrameOf(const json& ref) {
+  return testing::LoadFrame(testing::TestDataDir() + "/" + ref["data"].get<std::string>(),
+                            ref["formula"]);
+}
+
+const FixedEffectsTest* FindTest(const FitResult& fit, const std::string& term) {
+  for (const FixedEffectsTest& t : fit.tests)
+    if (t.term == term) return &t;
+  return nullptr;
+}
+
+void CheckTest(const FixedEffectsTest* t, const json& a) {
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(t->numdf, a["numdf"].get<int>());
+  EXPECT_LT(RelErr(t->statistic, a["F"]), kTol) << t->statistic << " vs " << a["F"];
+  EXPECT_LT(RelErr(t->dendf, a["dendf"]), kTol) << t->dendf << " vs " << a["dendf"];
+  EXPECT_LT(RelErr(t->p_value, a["p"]), kPTol) << t->p_value << " vs " << a["p"];
+}
+
+TEST(Type3, FixturesPresent) { EXPECT_EQ(Fixtures().size(), 6u); }
+
+TEST(Type3, HypothesesAreLmerTests) {
+  for (const std::string& path : Fixtures()) {
+    SCOPED_TRACE(path);
+    const json ref = testing::ReadJson(path);
+    const ModelFrame frame = FrameOf(ref);
+    const auto hypotheses = inference::ddf::Type3Hypotheses(frame);
+    ASSERT_TRUE(hypotheses.has_value());
+    ASSERT_EQ(hypotheses->size(), ref["hypotheses"].size());
+    for (const inference::ddf::TermHypothesis& h : *hypotheses) {
+      SCOPED_TRACE(h.term);
+      ASSERT_TRUE(ref["hypotheses"].contains(h.term));
+      const json& r = ref["hypotheses"][h.term];
+      const json& rows = r["rows"];
+      ASSERT_EQ(h.l.rows(), static_cast<Eigen::Index>(rows.size()));
+      for (size_t c = 0; c < r["columns"].size(); ++c) {
+        const auto at = std::find(frame.fixed_names.begin(), frame.fixed_names.end(),
+                                  r["columns"][c].get<std::string>());
+        ASSERT_NE(at, frame.fixed_names.end()) << r["columns"][c];
+        const auto j = at - frame.fixed_names.begin();
+        for (size_t i = 0; i < rows.size(); ++i)
+          EXPECT_NEAR(h.l(static_cast<Eigen::Index>(i), j), rows[i][c].get<double>(), kMatrixTol)
+              << "row " << i << " column " << r["columns"][c];
+      }
+    }
+  }
+}
+
+TEST(Type3, SatterthwaiteAndKenwardRogerAnova) {
+  for (const std::string& path : Fixtures()) {
+    SCOPED_TRACE(path);
+    const json ref = testing::ReadJson(path);
+    const ModelFrame frame = FrameOf(ref);
+    const FitResult sat = testing::FitWith(frame, DdfMethod::kSatterthwaite);
+    const FitResult kr = testing::FitWith(frame, DdfMethod::kKenwardRoger);
+    for (const auto& [term, a] : ref["satterthwaite"].items()) {
+      SCOPED_TRACE("Satterthwaite " + term);
+      CheckTest(FindTest(sat, term), a);
+    }
+    for (const auto& [term, a] : ref["kenward_roger"].items()) {
+      SCOPED_TRACE("Kenward-Roger " + term);
+      CheckTest(FindTest(kr, term), a);
+    }
+    SCOPED_TRACE("joint");
+    CheckTest(FindTest(sat, "all but (Intercept)"), ref["joint"]["satterthwaite"]);
+    CheckTest(FindTest(kr, "all but (Intercept)"), ref["joint"]["kenward_roger"]);
+  }
+}
+
+// The point of Type III contrasts: the tests do not depend on which level is the reference.
+// Renaming A's levels a1 -> a9 makes a2 the reference; every term's F and dendf stay.
+TEST(Type3, TestsDoNotDependOnTheReferenceLevel) {
+  const json ref = testing::ReadJson(testing::TestDataDir() + "/type3_three_way.json");
+  const std::string path = testing::TestDataDir() + "/type3_three_way.csv";
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string bytes = text.str();
+  for (size_t at = bytes.find("\"a1\""); at != std::string::npos; at = bytes.find("\"a1\"", at))
+    bytes.replace(at, 4, "\"a9\"");
+  const DataFrame data = ParseCsv(bytes, "relevelled", CsvOptions{});
+  const ModelFrame relevelled =
+      BuildModelFrame(ParseFormula(ref["formula"].get<std::string>()), data);
+  ASSERT_EQ(relevelled.fixed_names[1], "Aa3");  // a2 is now the reference
+  const ModelFrame frame = FrameOf(ref);
+  for (DdfMethod method : {DdfMethod::kSatterthwaite, DdfMethod::kKenwardRoger}) {
+    const FitResult a = testing::FitWith(frame, method);
+    const FitResult b = testing::FitWith(relevelled, method);
+    for (const auto& [term, unused] : ref["satterthwaite"].items()) {
+      SCOPED_TRACE(term);
+      const FixedEffectsTest* ta = FindTest(a, term);
+      const FixedEffectsTest* tb = FindTest(b, term);
+      ASSERT_NE(ta, nullptr);
+      ASSERT_NE(tb, nullptr);
+      // Same model, same optimum to the optimizer's ~1e-6: 1e-4 leaves room for that only.
+      EXPECT_LT(RelErr(tb->statistic, ta->statistic), 1e-4);
+      // Fai-Cornelius' dendf for several df combines the df of the eigen-contrasts of L C L', so
+      // it moves with the basis of L's rows (A:B's rows are the new coding's own coefficients:
+      // 141.795 vs 141.753 here; lmerTest gives the same two values); Kenward-Roger's does not.
+      const bool basis_dependent = method == DdfMethod::kSatterthwaite && ta->numdf > 1;
+      EXPECT_LT(RelErr(tb->dendf, ta->dendf), basis_dependent ? kTol : 1e-4);
+    }
+  }
+}
+
+// Terms contained in no other term keep the identity rows on their own coefficients.
+TEST(Type3, HighestOrderTermIsItsOwnCoefficients) {
+  const json ref = testing::ReadJson(testing::TestDataDir() + "/type3_factor_factor.json");
+  const ModelFrame frame = FrameOf(ref);
+  const auto hypotheses = inference::ddf::Type3Hypotheses(frame);
+  ASSERT_TRUE(hypotheses.has_value());
+  const inference::ddf::TermHypothesis& ab = hypotheses->back();
+  EXPECT_EQ(ab.term, "A:B");
+  ASSERT_EQ(ab.l.rows(), 4);
+  for (Eigen::Index i = 0; i < 4; ++i)
+    for (Eigen::Index j = 0; j < frame.p(); ++j) EXPECT_EQ(ab.l(i, j), j == 5 + i ? 1.0 : 0.0);
+}
+
+}  // namespace
+}  // namespace lmm
