@@ -9,8 +9,18 @@
 //   cpu_us      the CPU evaluator's Update of the same model (all cores)
 //   |dobj|      |objective_gpu - objective_cpu| (REML) at the same theta
 // and, with --fit, the wall time of a whole GPU REML fit of the largest size (cross-products built
-// on the host and uploaded: the one-time pass is included). Prints one skip line and exits 0 when
-// the build has no CUDA backend or no device is usable.
+// on the host and uploaded: the one-time pass is included).
+//
+// Then the multi-term evaluator (crossed terms; kernels/level_kernels.h + cuSOLVER potrf), one line
+// per model with m (columns of the dense Schur complement S), update_us / cpu_us and |dobj|:
+//   InstEval   y ~ service + (1|s) + (1|d) + (1|dept:service) (../shared/data/insteval.csv, 73421
+//              rows; m = 1128 + 28 + 2 + 1); with --fit also a GPU and a CPU REML fit;
+//   crossed    a simulated (1|user) + (1|item), y ~ x: --users U (default 100000), --items I
+//              (default 5000), --ratings R (default 2000000) rows, users and items drawn
+//              uniformly. ml-32m's shape (32M rows, 200,948 users, 84,432 items) is beyond the
+//              design: S would be 84,434^2 doubles = 57 GB (GpuModelUnsupportedReason refuses
+//              m > 12000); see README.md, GPU backend.
+// Prints one skip line and exits 0 when the build has no CUDA backend or no device is usable.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -22,8 +32,10 @@
 #include <thread>
 #include <vector>
 
+#include "../tests/likelihood/frame_loader.h"
 #include "likelihood/evaluator.h"
 #include "likelihood/fit_core.h"
+#include "likelihood/gpu/gpu_probe.h"
 
 #if LMM_HAVE_CUDA
 
@@ -117,10 +129,97 @@ double WallMicroseconds(F&& f, int reps) {
   return std::chrono::duration<double, std::micro>(Clock::now() - t0).count() / reps;
 }
 
+// y ~ x + (1 | user) + (1 | item), users and items uniform (partially crossed).
+ModelFrame CrossedFrame(int64_t users, int64_t items, int64_t ratings) {
+  std::mt19937_64 rng(32);
+  std::normal_distribution<double> normal;
+  std::uniform_int_distribution<int64_t> pick_user(0, users - 1), pick_item(0, items - 1);
+  ModelFrame f;
+  f.formula = "y ~ x + (1 | user) + (1 | item)";
+  f.y.resize(ratings);
+  f.x.resize(ratings, 2);
+  f.fixed_names = {"(Intercept)", "x"};
+  const std::pair<const char*, int64_t> terms[] = {{"user", users}, {"item", items}};
+  for (const auto& [name, levels] : terms) {
+    RandomEffectTerm t;
+    t.group = t.grouping_factor = name;
+    t.names = {"(Intercept)"};
+    t.levels = levels;
+    t.level_labels.resize(levels);
+    t.level.resize(ratings);
+    t.z = Eigen::MatrixXd::Ones(ratings, 1);
+    f.random.push_back(std::move(t));
+  }
+  std::vector<double> effect_u(users), effect_i(items);
+  for (double& e : effect_u) e = 0.7 * normal(rng);
+  for (double& e : effect_i) e = 0.4 * normal(rng);
+  for (int64_t i = 0; i < ratings; ++i) {
+    const int64_t u = pick_user(rng), it = pick_item(rng);
+    f.random[0].level[i] = static_cast<int32_t>(u);
+    f.random[1].level[i] = static_cast<int32_t>(it);
+    f.x(i, 0) = 1.0;
+    f.x(i, 1) = normal(rng);
+    f.y(i) = 3.5 + 0.2 * f.x(i, 1) + effect_u[u] + effect_i[it] + normal(rng);
+  }
+  f.rows_read = f.rows_used = ratings;
+  return f;
+}
+
+// One line for a multi-term model: GPU and CPU Update times at lme4's start, |dobj|, and with
+// `fit` the two REML fits.
+void MultiTermLine(const char* name, const ModelFrame& frame, bool fit) {
+  const std::string reason = GpuModelUnsupportedReason(frame);
+  if (!reason.empty()) {
+    std::printf("%-10s skipped: %s\n", name, reason.c_str());
+    return;
+  }
+  EvaluatorOptions gopt;
+  gopt.backend = Backend::kGpu;
+  Status status;
+  const auto t0 = Clock::now();
+  std::unique_ptr<Evaluator> gpu = Evaluator::Create(frame, gopt, &status);
+  const double setup_s = std::chrono::duration<double>(Clock::now() - t0).count();
+  if (gpu == nullptr) {
+    std::printf("%-10s skipped: %s\n", name, status.ToString().c_str());
+    return;
+  }
+  const std::unique_ptr<Evaluator> cpu = Evaluator::Create(frame, EvaluatorOptions{});
+  const std::vector<double> theta = gpu->layout().start();
+  const Status first = gpu->Update(theta);
+  if (!first.ok()) {
+    std::printf("%-10s failed: %s\n", name, first.ToString().c_str());
+    return;
+  }
+  const double update_us = WallMicroseconds([&] { (void)gpu->Update(theta); }, 20);
+  const double cpu_us = WallMicroseconds([&] { (void)cpu->Update(theta); }, 5);
+  (void)gpu->Update(theta);
+  (void)cpu->Update(theta);
+  const double dobj = std::abs(gpu->Objective(true) - cpu->Objective(true));
+  int64_t m = frame.p() + 1;
+  const ThetaLayout layout(frame);
+  for (size_t b = 1; b < layout.order().size(); ++b)
+    m += frame.random[layout.order()[b]].levels * frame.random[layout.order()[b]].q();
+  std::printf("%-10s %10lld %8lld %9.2f %11.0f %11.0f %10.2e\n", name,
+              static_cast<long long>(frame.n()), static_cast<long long>(m), setup_s, update_us,
+              cpu_us, dobj);
+  if (fit) {
+    FitCoreOptions options;
+    options.backend = Backend::kGpu;
+    const FitCoreResult g = FitCore(frame, options);
+    options.backend = Backend::kCpu;
+    const FitCoreResult c = FitCore(frame, options);
+    std::printf(
+        "%-10s REML fit: GPU %.3f s (%d evaluations), CPU %.3f s; objectives %.12g / %.12g\n", name,
+        g.seconds, g.optimizer.evaluations, c.seconds, g.objective, c.objective);
+  }
+  std::fflush(stdout);
+}
+
 int Main(int argc, char** argv) {
   std::vector<int64_t> sizes = {10000, 100000, 1000000};
   int rows = 10;
   bool fit = false;
+  int64_t users = 100000, items = 5000, ratings = 2000000;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--clusters") == 0 && i + 1 < argc) {
       sizes.push_back(std::atoll(argv[++i]));
@@ -128,8 +227,17 @@ int Main(int argc, char** argv) {
       rows = std::atoi(argv[++i]);
     } else if (std::strcmp(argv[i], "--fit") == 0) {
       fit = true;
+    } else if (std::strcmp(argv[i], "--users") == 0 && i + 1 < argc) {
+      users = std::atoll(argv[++i]);
+    } else if (std::strcmp(argv[i], "--items") == 0 && i + 1 < argc) {
+      items = std::atoll(argv[++i]);
+    } else if (std::strcmp(argv[i], "--ratings") == 0 && i + 1 < argc) {
+      ratings = std::atoll(argv[++i]);
     } else {
-      std::printf("usage: %s [--clusters N]... [--rows R] [--fit]\n", argv[0]);
+      std::printf(
+          "usage: %s [--clusters N]... [--rows R] [--fit] [--users U] [--items I] "
+          "[--ratings R]\n",
+          argv[0]);
       return 2;
     }
   }
@@ -193,6 +301,22 @@ int Main(int argc, char** argv) {
         "objective %.10g\n",
         static_cast<long long>(sizes.back()), s, r.seconds, r.optimizer.evaluations, r.objective);
   }
+
+  std::printf("\nmulti-term evaluator (theta = lme4's start; setup_s: cross-products + upload)\n");
+  std::printf("%-10s %10s %8s %9s %11s %11s %10s\n", "model", "rows", "m", "setup_s", "update_us",
+              "cpu_us", "|dobj|");
+  try {
+    MultiTermLine("InstEval",
+                  test::LoadFrame(LMM_SHARED_DIR, "insteval",
+                                  "y ~ service + (1 | s) + (1 | d) + (1 | dept:service)"),
+                  fit);
+  } catch (const std::exception& e) {
+    std::printf("InstEval   skipped: %s\n", e.what());
+  }
+  MultiTermLine("crossed", CrossedFrame(users, items, ratings), fit);
+  const double ml32m_m = 84432 + 3;
+  std::printf("ml-32m shape (200948 users x 84432 items): dense S would need %.1f GB; not run\n",
+              ml32m_m * ml32m_m * 8 / 1e9);
   return 0;
 }
 

@@ -33,7 +33,8 @@ if(LMM_HAVE_CUDA)
   # lmm_gpu's host code (src/likelihood/gpu/) derives from lmm's Evaluator and reuses its
   # cross-products, and lmm's factory creates the GPU evaluator: a cycle of two static libraries,
   # which CMake links by repeating them.
-  target_link_libraries(lmm_gpu PUBLIC CUDA::cudart_static PRIVATE lmm)
+  # cuSOLVER (dense potrf of the Schur complement of multi-term models) and cuBLAS, which it uses.
+  target_link_libraries(lmm_gpu PUBLIC CUDA::cudart_static CUDA::cusolver CUDA::cublas PRIVATE lmm)
   target_compile_options(lmm_gpu PRIVATE
                          "$<$<COMPILE_LANGUAGE:CXX>:-Wall;-Wextra;-Wpedantic;-Wshadow;-Wno-unused-parameter>")
   set_target_properties(lmm_gpu PROPERTIES CUDA_SEPARABLE_COMPILATION OFF POSITION_INDEPENDENT_CODE ON)

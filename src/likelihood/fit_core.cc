@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <string>
 #include <thread>
 
 #include "lmm/error.h"
@@ -97,8 +98,17 @@ FitCoreResult FitCore(Evaluator& evaluator, const ModelFrame& frame, const FitCo
   Evaluator* ev = &evaluator;
   const ThetaLayout& layout = ev->layout();
   const bool reml = options.reml;
+  // A theta where the factor is not positive definite is infeasible (+inf); a device failure says
+  // nothing about theta and stops the fit with the device's message. The optimizer reports
+  // exceptions from the objective as a failed run rather than passing them on, so the failure is
+  // also recorded and rethrown after it returns.
+  std::string device_error;
   const ObjectiveFunction objective = [&](std::span<const double> theta) {
     const Status s = ev->Update(theta);
+    if (s.code() == Status::Code::kDevice) {
+      device_error = "fit: the GPU failed: " + s.ToString();
+      throw Error(ErrorKind::kNumerical, device_error);
+    }
     return s.ok() ? ev->Objective(reml) : std::numeric_limits<double>::infinity();
   };
 
@@ -116,6 +126,7 @@ FitCoreResult FitCore(Evaluator& evaluator, const ModelFrame& frame, const FitCo
   r.n = ev->n();
   r.p = ev->p();
   r.optimizer = MinimizeBobyqa(objective, start, layout.lower(), layout.upper(), options.optimizer);
+  if (!device_error.empty()) throw Error(ErrorKind::kNumerical, device_error);
   r.convergence = CheckConvergence(objective, r.optimizer, layout);
 
   const Status s = ev->Update(r.optimizer.x);

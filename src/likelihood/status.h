@@ -1,5 +1,9 @@
 // Outcome of a numerical step that may fail for some parameter values (a factorization that is not
 // positive definite). Cheap to copy and never allocates: the message is a string literal.
+//
+// kDevice: the accelerator failed (a CUDA, cuBLAS or cuSOLVER call returned an error); unlike
+// kNotPositiveDefinite it says nothing about theta, so a fit must stop with the message rather
+// than treat the point as infeasible (FitCore throws on it).
 #pragma once
 
 #include <cstdint>
@@ -9,7 +13,7 @@ namespace lmm {
 
 class Status {
  public:
-  enum class Code { kOk, kNotPositiveDefinite, kInvalidArgument, kUnsupported };
+  enum class Code { kOk, kNotPositiveDefinite, kInvalidArgument, kUnsupported, kDevice };
 
   Status() = default;
   static Status Ok() { return Status(); }

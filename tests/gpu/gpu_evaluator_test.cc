@@ -157,11 +157,10 @@ TEST(GpuEvaluator, NonFiniteThetaIsAStatusNotACrash) {
 }
 
 // These two need no device: the model check comes first, and the probe names the reason.
-TEST(GpuEvaluator, RefusesModelsWithMoreThanOneTerm) {
+TEST(GpuEvaluator, RefusesAFirstTermWiderThanTheKernels) {
   test::SimulatedShape shape;
-  ModelFrame frame = test::SimulateOneTermFrame(shape);
-  frame.random.push_back(frame.random[0]);
-  frame.random[1].group = "g.1";
+  shape.q = kernels::kMaxClusterQ + 1;
+  const ModelFrame frame = test::SimulateOneTermFrame(shape);
   EvaluatorOptions options;
   options.backend = Backend::kGpu;
   Status status;
@@ -184,9 +183,14 @@ TEST(GpuProbe, NamesWhyTheGpuCannotBeUsed) {
   EXPECT_GT(probe.bytes_needed, 0);
   ModelFrame two = frame;
   two.random.push_back(two.random[0]);
-  const GpuProbe refused = ProbeGpuBackend(two);
+  two.random[1].group = "g.1";
+  const GpuProbe multi = ProbeGpuBackend(two);
+  EXPECT_TRUE(multi.usable) << multi.reason;
+  EXPECT_GT(multi.bytes_needed, 0);
+  shape.q = kernels::kMaxClusterQ + 1;
+  const GpuProbe refused = ProbeGpuBackend(test::SimulateOneTermFrame(shape));
   EXPECT_FALSE(refused.usable);
-  EXPECT_NE(refused.reason.find("2 random-effect terms"), std::string::npos) << refused.reason;
+  EXPECT_NE(refused.reason.find("9 columns"), std::string::npos) << refused.reason;
 }
 
 }  // namespace

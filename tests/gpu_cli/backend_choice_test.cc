@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -126,13 +127,21 @@ TEST(BackendChoice, GpuUsesTheDeviceOrNamesWhyNot) {
   }
 }
 
-TEST(BackendChoice, GpuRefusesModelsItDoesNotSupportYet) {
+// Nested (two terms) on the device: the multi-term evaluator; the same deviance as the CPU's to
+// 1e-8 relative (issue 4's tolerance for fitted estimates).
+TEST(BackendChoice, GpuFitsMultiTermModels) {
   if (!Facts().device) GTEST_SKIP() << "the device check comes first; see the test above";
-  const CliRun r =
-      RunCli(std::string("fit --data '") + LMM_SHARED_DIR +
-             "/data/pastes.csv' --formula 'strength ~ 1 + (1 | batch/cask)' --backend gpu");
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("2 random-effect terms"), std::string::npos) << r.err;
+  const std::string model = std::string("fit --data '") + LMM_SHARED_DIR +
+                            "/data/pastes.csv' --formula 'strength ~ 1 + (1 | batch/cask)' "
+                            "--format json --backend ";
+  const CliRun gpu = RunCli(model + "gpu");
+  ASSERT_EQ(gpu.exit_code, 0) << gpu.err;
+  EXPECT_EQ(BackendOf(gpu), "gpu");
+  const CliRun cpu = RunCli(model + "cpu");
+  ASSERT_EQ(cpu.exit_code, 0) << cpu.err;
+  const double expected = nlohmann::json::parse(cpu.out).at("deviance").get<double>();
+  EXPECT_NEAR(nlohmann::json::parse(gpu.out).at("deviance").get<double>(), expected,
+              1e-8 * std::abs(expected));
 }
 
 TEST(BackendChoice, AutoUsesTheCpuForSmallProblems) {

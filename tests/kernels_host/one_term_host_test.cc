@@ -202,13 +202,15 @@ TEST(OneTermHost, NonFiniteThetaNamesTheFirstFailingCluster) {
   EXPECT_EQ(s.index(), 0);
 }
 
-TEST(GpuSupport, OneTermModelsAreSupportedOthersNamed) {
+TEST(GpuSupport, OneTermModelsAreSupportedLimitsNamed) {
   test::SimulatedShape shape;
   const ModelFrame one = test::SimulateOneTermFrame(shape);
   EXPECT_EQ(GpuModelUnsupportedReason(one), "");
   ModelFrame two = one;
   two.random.push_back(two.random[0]);
-  EXPECT_NE(GpuModelUnsupportedReason(two).find("2 random-effect terms"), std::string::npos);
+  EXPECT_EQ(GpuModelUnsupportedReason(two), "");  // the multi-term evaluator
+  EXPECT_FALSE(UsesOneTermKernels(two));
+  EXPECT_TRUE(UsesOneTermKernels(one));
   shape.q = kernels::kMaxClusterQ + 1;
   const ModelFrame wide = test::SimulateOneTermFrame(shape);
   EXPECT_NE(GpuModelUnsupportedReason(wide).find("9 columns"), std::string::npos);

@@ -3,6 +3,7 @@
 // [min_rows, max_rows]; `empty_levels` levels (the last ones) have no rows at all.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <random>
 #include <string>
@@ -78,6 +79,69 @@ inline std::vector<double> UnstructuredTheta(int q, double scale) {
   for (int j = 0; j < q; ++j)
     for (int i = j; i < q; ++i) theta.push_back(i == j ? scale * (1.0 + i / 4.0) : 0.3 * scale);
   return theta;
+}
+
+// Seeded crossed model frames for the multi-term tests: `rows` observations, each at a uniformly
+// drawn level of every term (so the terms are crossed, partially, as users and items are), term k
+// with terms[k].q columns [1, N(0,1) ...]; X = [1, N(0,1) ...] (p columns). A level that draws no
+// row is empty. With `nest`, term k > 0's level is derived from term 0's (level(0) mod levels_k):
+// nested rather than crossed.
+struct CrossedShape {
+  struct Term {
+    int64_t levels = 10;
+    int q = 1;
+  };
+  std::vector<Term> terms = {{50, 1}, {20, 1}};
+  int64_t rows = 500;
+  int p = 2;
+  bool nest = false;
+  uint64_t seed = 1;
+};
+
+inline ModelFrame SimulateCrossedFrame(const CrossedShape& s) {
+  std::mt19937_64 rng(s.seed);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  ModelFrame f;
+  f.formula = "simulated crossed";
+  f.response = "y";
+  const int64_t n = s.rows;
+  f.x.resize(n, s.p);
+  f.y.resize(n);
+  for (size_t k = 0; k < s.terms.size(); ++k) {
+    RandomEffectTerm t;
+    t.group = "g" + std::to_string(k);
+    t.grouping_factor = t.group;
+    for (int e = 0; e < s.terms[k].q; ++e)
+      t.names.push_back(e == 0 ? "(Intercept)" : "z" + std::to_string(e));
+    t.levels = s.terms[k].levels;
+    for (int64_t l = 0; l < t.levels; ++l) t.level_labels.push_back("l" + std::to_string(l));
+    t.level.resize(n);
+    t.z.resize(n, s.terms[k].q);
+    f.random.push_back(std::move(t));
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    double yi = normal(rng);
+    for (int j = 0; j < s.p; ++j) {
+      f.x(i, j) = j == 0 ? 1.0 : normal(rng);
+      yi += f.x(i, j) * (1.0 + j);
+    }
+    for (size_t k = 0; k < f.random.size(); ++k) {
+      RandomEffectTerm& t = f.random[k];
+      std::uniform_int_distribution<int64_t> pick(0, t.levels - 1);
+      const int64_t level = s.nest && k > 0 ? f.random[0].level[i] % t.levels : pick(rng);
+      t.level[i] = static_cast<int32_t>(level);
+      for (int e = 0; e < t.q(); ++e) {
+        t.z(i, e) = e == 0 ? 1.0 : normal(rng);
+        yi += t.z(i, e) * 0.5 * std::sin(static_cast<double>(level + e + k));
+      }
+    }
+    f.y(i) = yi;
+  }
+  for (int j = 0; j < s.p; ++j)
+    f.fixed_names.push_back(j == 0 ? "(Intercept)" : "x" + std::to_string(j));
+  f.rows_read = f.rows_used = n;
+  for (int64_t i = 0; i < n; ++i) f.used_rows.push_back(i);
+  return f;
 }
 
 }  // namespace lmm::test

@@ -12,7 +12,7 @@ Status GpuContext::Create(std::unique_ptr<GpuContext>* out) {
   const cudaError_t error = cudaGetDeviceCount(&count);
   if (error != cudaSuccess) {
     cudaGetLastError();  // clear the sticky error
-    return CudaStatus(error);
+    return Status::Error(Status::Code::kUnsupported, cudaGetErrorString(error));
   }
   if (count == 0) return Status::Error(Status::Code::kUnsupported, "no CUDA device found");
   std::unique_ptr<GpuContext> ctx(new GpuContext());
@@ -28,7 +28,15 @@ Status GpuContext::Create(std::unique_ptr<GpuContext>* out) {
 }
 
 GpuContext::~GpuContext() {
+  if (solver_ != nullptr) cusolverDnDestroy(solver_);
   if (stream_ != nullptr) cudaStreamDestroy(stream_);
+}
+
+Status GpuContext::CreateSolver() {
+  if (solver_ != nullptr) return Status::Ok();
+  LMM_CUSOLVER_RETURN_IF_ERROR(cusolverDnCreate(&solver_));
+  LMM_CUSOLVER_RETURN_IF_ERROR(cusolverDnSetStream(solver_, stream_));
+  return Status::Ok();
 }
 
 Status GpuContext::Synchronize() const {

@@ -1,8 +1,9 @@
-// The CUDA state one GPU evaluator owns: the device it runs on and its stream (and, when dense
-// crossed blocks arrive, the cuBLAS/cuSOLVER/cuSPARSE handles bound to that stream).
+// The CUDA state one GPU evaluator owns: the device it runs on, its stream and (for models with
+// more than one random-effect term) the cuSOLVER dense handle bound to that stream.
 #pragma once
 
 #include <cuda_runtime_api.h>
+#include <cusolverDn.h>
 
 #include <memory>
 #include <string>
@@ -21,6 +22,9 @@ class GpuContext {
   GpuContext& operator=(const GpuContext&) = delete;
 
   cudaStream_t stream() const { return stream_; }
+  // Creates the cuSOLVER handle on the stream (once; later calls do nothing).
+  Status CreateSolver();
+  cusolverDnHandle_t solver() const { return solver_; }  // null before CreateSolver()
   int device() const { return device_; }
   const std::string& device_name() const { return device_name_; }
   // Debug option: synchronize after every kernel launch so that a failing launch is reported
@@ -36,6 +40,7 @@ class GpuContext {
   int device_ = 0;
   std::string device_name_;
   cudaStream_t stream_ = nullptr;
+  cusolverDnHandle_t solver_ = nullptr;
   bool sync_each_launch_ = false;
 };
 

@@ -8,6 +8,7 @@
 #include "likelihood/gpu/cuda_status.h"
 #include "likelihood/gpu/device_buffer.h"
 #include "likelihood/gpu/gpu_context.h"
+#include "likelihood/gpu/gpu_multi_evaluator.h"
 #include "likelihood/gpu/one_term_modes.h"
 
 namespace lmm {
@@ -28,6 +29,7 @@ namespace {
 double MiB(int64_t bytes) { return static_cast<double>(bytes) / (1 << 20); }
 
 int64_t BytesNeeded(const ModelFrame& frame) {
+  if (!UsesOneTermKernels(frame)) return MultiTermDeviceBytesBound(frame);
   const RandomEffectTerm& t = frame.random[0];
   return kernels::ClusterDeviceBytes(t.levels, t.q(), frame.p() + 1);
 }
@@ -68,10 +70,12 @@ std::unique_ptr<Evaluator> GpuEvaluator::Create(const ModelFrame& frame,
                                                 const EvaluatorOptions& options, Status* status) {
   if (!GpuModelUnsupportedReason(frame).empty()) {
     *status = Status::Error(Status::Code::kUnsupported,
-                            "evaluator: the GPU backend supports one random-effect term with at "
-                            "most 8 columns and fewer than 32 fixed effects so far");
+                            "evaluator: the GPU backend cannot take this model (the term with the "
+                            "most levels has more than 8 columns, or the other terms are too many "
+                            "for one dense matrix)");
     return nullptr;
   }
+  if (!UsesOneTermKernels(frame)) return GpuMultiTermEvaluator::Create(frame, options, status);
   std::unique_ptr<GpuEvaluator> ev(new GpuEvaluator(frame));
   *status = ev->Init(frame);
   if (!status->ok()) return nullptr;

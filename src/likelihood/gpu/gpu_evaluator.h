@@ -1,6 +1,8 @@
 // CUDA backend of the profiled likelihood for models with one random-effect term (one grouping
-// factor: the "huge clustered data" case; DESIGN.md sec. 3 and 5). Other models are refused by
-// Create() with a kUnsupported status, so that --backend auto falls back to the CPU.
+// factor: the "huge clustered data" case; DESIGN.md sec. 3 and 5). Create() is the GPU factory:
+// it hands models with several terms (or p + 1 > kMaxClusterW) to GpuMultiTermEvaluator
+// (gpu_multi_evaluator.h) and refuses what neither supports (GpuModelUnsupportedReason) with a
+// kUnsupported status, so that --backend auto falls back to the CPU.
 //
 // Create(): the CPU backend's cross-products (cpu::BuildCrossProducts: one pass over the data,
 // same centering) are packed per cluster (cluster_pack.h) and uploaded once; they stay resident.

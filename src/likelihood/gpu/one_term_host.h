@@ -66,27 +66,12 @@ struct OneTermSolution {
   Eigen::MatrixXd rx;             // R_X of the original X (upper)
 };
 
-// The dense finish from a whole-model reduction; cp supplies [X y]'[X y] (cp.a) and the
-// centering. A failed cluster or a dense block that is not positive definite is a status.
-inline Status FinishOneTerm(const cpu::CrossProducts& cp, const ClusterReduction& r,
-                            OneTermSolution* out) {
-  using kernels::PackedIndex;
-  if (r.first_failed >= 0)
-    return Status::Error(Status::Code::kNotPositiveDefinite,
-                         "evaluator: level block of the random-effect term is not positive "
-                         "definite",
-                         r.first_failed);
-  const int p = cp.p, w = p + 1;
-  Eigen::MatrixXd& s = out->s;
-  s.resize(w, w);
-  for (int j = 0; j < w; ++j)
-    for (int i = 0; i < w; ++i) s(i, j) = i >= j ? cp.a(i, j) - r.downdate[PackedIndex(i, j)] : 0.0;
-  Eigen::LLT<Eigen::MatrixXd> llt(s);
-  if (llt.info() != Eigen::Success)
-    return Status::Error(Status::Code::kNotPositiveDefinite,
-                         "evaluator: dense block of the factor is not positive definite");
-  s = llt.matrixL();
-  out->logdet_l = r.logdet;
+// From out->s = L_S, the lower Cholesky factor of the trailing (p+1) x (p+1) block of the
+// Schur complement ([X y] rows, X centered as cp.centering says): logdet_rx, pwrss, beta (centered
+// and original basis) and R_X of the original X. Shared by the one-term and multi-term finishes.
+inline void SolveFromTrailingFactor(const cpu::CrossProducts& cp, OneTermSolution* out) {
+  const int p = cp.p;
+  const Eigen::MatrixXd& s = out->s;
   out->logdet_rx = 0;
   for (int i = 0; i < p; ++i) out->logdet_rx += 2.0 * std::log(s(i, i));
   out->pwrss = s(p, p) * s(p, p);
@@ -108,6 +93,30 @@ inline Status FinishOneTerm(const cpu::CrossProducts& cp, const ClusterReduction
     out->beta(0) += (cen.y_shift - cen.x_shift.dot(out->beta)) / cen.intercept;
     for (int j = 1; j < p; ++j) out->rx(0, j) += out->rx(0, 0) * cen.x_shift(j) / cen.intercept;
   }
+}
+
+// The dense finish from a whole-model reduction; cp supplies [X y]'[X y] (cp.a) and the
+// centering. A failed cluster or a dense block that is not positive definite is a status.
+inline Status FinishOneTerm(const cpu::CrossProducts& cp, const ClusterReduction& r,
+                            OneTermSolution* out) {
+  using kernels::PackedIndex;
+  if (r.first_failed >= 0)
+    return Status::Error(Status::Code::kNotPositiveDefinite,
+                         "evaluator: level block of the random-effect term is not positive "
+                         "definite",
+                         r.first_failed);
+  const int p = cp.p, w = p + 1;
+  Eigen::MatrixXd& s = out->s;
+  s.resize(w, w);
+  for (int j = 0; j < w; ++j)
+    for (int i = 0; i < w; ++i) s(i, j) = i >= j ? cp.a(i, j) - r.downdate[PackedIndex(i, j)] : 0.0;
+  Eigen::LLT<Eigen::MatrixXd> llt(s);
+  if (llt.info() != Eigen::Success)
+    return Status::Error(Status::Code::kNotPositiveDefinite,
+                         "evaluator: dense block of the factor is not positive definite");
+  s = llt.matrixL();
+  out->logdet_l = r.logdet;
+  SolveFromTrailingFactor(cp, out);
   return Status::Ok();
 }
 
