@@ -85,6 +85,9 @@ cases <- list(
   list(name = "continuous_continuous", data = cc, formula = "y ~ x * z + (1 | g) + (1 | h)"),
   list(name = "three_way", data = fff, formula = "y ~ A * B * C + (1 | g)"),
   list(name = "three_way_covariate", data = ffc, formula = "y ~ A * B * x + (x || g)"),
+  # B nested in A (no B main effect): A is coded by indicators in A:B, so by lmerTest's rule it is
+  # not contained in A:B and keeps its own coefficients.
+  list(name = "nested_within", data = ff, formula = "y ~ A + A:B + (1 | g)"),
   # Shared data, a real unbalanced factor x continuous case (Sex x age on Orthodont).
   list(name = "orthodont", data = read.csv("../shared/data/orthodont.csv"),
        formula = "distance ~ age * Sex + (1 | Subject)")

@@ -19,6 +19,9 @@ struct TermLayout {
   LabelSet vars;
   std::vector<std::string> order;  // variable labels as written (the first varies fastest)
   std::vector<bool> contrasts;     // per variable: a factor coded by treatment contrasts
+  // Variables whose margin (the term without them) is present: R's terms "factors" code 1, the
+  // variables lmerTest's containment sees (code 2, indicator coding, is left out).
+  LabelSet margin_present;
   std::vector<int> columns;        // its columns of X
 };
 
@@ -105,6 +108,7 @@ std::optional<Coding> ReadCoding(const ModelFrame& frame) {
             return std::includes(e.begin(), e.end(), margin.begin(), margin.end());
           });
       layout.contrasts.push_back(is_factor && present);
+      if (present) layout.margin_present.insert(v.label);
     }
     earlier.push_back(layout.vars);
     c.terms.push_back(std::move(layout));
@@ -253,7 +257,7 @@ std::optional<std::vector<TermHypothesis>> Type3Hypotheses(const ModelFrame& fra
   // lmerTest's containment and orthogonalisation, highest-order terms first.
   auto numerics = [&](const TermLayout& t) {
     LabelSet out;
-    for (const std::string& v : t.vars)
+    for (const std::string& v : t.margin_present)
       if (!c.factor.at(v)) out.insert(v);
     return out;
   };
@@ -265,11 +269,12 @@ std::optional<std::vector<TermHypothesis>> Type3Hypotheses(const ModelFrame& fra
   for (size_t t : by_order) {
     const TermLayout& term = c.terms[t];
     std::vector<int> containing;
+    const LabelSet& mine = term.margin_present;
     for (const TermLayout& other : c.terms) {
-      const bool contains =
-          other.vars.size() > term.vars.size() &&
-          std::includes(other.vars.begin(), other.vars.end(), term.vars.begin(), term.vars.end()) &&
-          numerics(other) == numerics(term);
+      const LabelSet& theirs = other.margin_present;
+      const bool contains = theirs.size() > mine.size() &&
+                            std::includes(theirs.begin(), theirs.end(), mine.begin(), mine.end()) &&
+                            numerics(other) == numerics(term);
       if (contains) containing.insert(containing.end(), other.columns.begin(), other.columns.end());
     }
     if (containing.empty()) continue;
