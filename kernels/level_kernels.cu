@@ -40,16 +40,44 @@ __global__ void FormRestKernel(RestRows rows, RestLambdas r, const double* __res
       d_s[i + j * m] = i >= j ? ScaledRestEntry(rows, r, d_a, m, i, j) : 0.0;
 }
 
-// The loop over columns is uniform across the block, so the barrier is reached by every thread.
+// Columns j < mt (the term columns, all their rows). The loop over columns is uniform across the
+// block, so the barrier is reached by every thread.
 __global__ void __launch_bounds__(kColumnThreads)
-    DowndateColumnsKernel(LevelView v, ColumnItems items, int64_t m,
+    DowndateColumnsKernel(LevelView v, ColumnItems items, int64_t m, int64_t mt,
                           const double* __restrict__ d_panels, double* __restrict__ d_s) {
-  for (int64_t j = blockIdx.x; j < m; j += gridDim.x) {
+  for (int64_t j = blockIdx.x; j < mt; j += gridDim.x) {
     double* col = d_s + j * m;
     for (int64_t k = items.off[j]; k < items.off[j + 1]; ++k) {
       DowndateItem(v, d_panels, items.level[k], items.row[k], threadIdx.x, blockDim.x, col);
       __syncthreads();
     }
+  }
+}
+
+// The [X y] block (columns j >= mt): block e takes packed entry e = PackedIndex(r, s) of the
+// w x w block and sums TrailingProduct over levels (thread t: levels t, t + 256, ...; then a fixed
+// tree), so every level's term is summed in the same order on every run.
+__global__ void __launch_bounds__(kLogdetThreads)
+    TrailingDowndateKernel(LevelView v, const double* __restrict__ d_panels, int w, int64_t m,
+                           double* __restrict__ d_s) {
+  __shared__ double sh[kLogdetThreads];
+  const int e = blockIdx.x;
+  int r = 0;
+  while (PackedIndex(r + 1, 0) <= e) ++r;
+  const int s = e - PackedIndex(r, 0);
+  const int t = threadIdx.x;
+  double acc = 0.0;
+  for (int64_t c = t; c < v.levels; c += kLogdetThreads)
+    acc += TrailingProduct(v, d_panels, c, w, r, s);
+  sh[t] = acc;
+  __syncthreads();
+  for (int half = kLogdetThreads / 2; half > 0; half >>= 1) {
+    if (t < half) sh[t] += sh[t + half];
+    __syncthreads();
+  }
+  if (t == 0) {
+    const int64_t mt = m - w;
+    d_s[(mt + r) + (mt + s) * m] -= sh[0];
   }
 }
 
@@ -112,8 +140,16 @@ cudaError_t LaunchLevelPass(const LevelPassArgs& a, cudaStream_t stream, bool sy
   FormRestKernel<<<grid, block, 0, stream>>>(a.rows, a.rest, a.d_a, a.d_s);
   cudaError_t status = Checked(stream, sync_each_launch);
   if (status != cudaSuccess) return status;
-  DowndateColumnsKernel<<<Blocks(m, 1, kMaxColumnBlocks), kColumnThreads, 0, stream>>>(
-      a.levels, a.items, m, a.d_panels, a.d_s);
+  const int64_t mt = a.rows.mt;
+  if (mt > 0) {
+    DowndateColumnsKernel<<<Blocks(mt, 1, kMaxColumnBlocks), kColumnThreads, 0, stream>>>(
+        a.levels, a.items, m, mt, a.d_panels, a.d_s);
+    status = Checked(stream, sync_each_launch);
+    if (status != cudaSuccess) return status;
+  }
+  const int w = static_cast<int>(m - mt);
+  TrailingDowndateKernel<<<PackedSize(w), kLogdetThreads, 0, stream>>>(a.levels, a.d_panels, w, m,
+                                                                       a.d_s);
   return Checked(stream, sync_each_launch);
 }
 

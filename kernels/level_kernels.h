@@ -5,10 +5,12 @@
 //  1. EliminateLevels: one thread per level of block 0 runs EliminateLevel (level_math.h),
 //     writing P_c, 2 log det L_c and whether L_c could be formed;
 //  2. FormRest: one thread per entry of S writes ScaledRestEntry (lower) or 0 (strict upper);
-//  3. DowndateColumns: one block per column j of S walks the column's items in level order
-//     (DowndateItem), its threads splitting each item's rows, with a barrier between items: every
-//     entry of S receives its terms in level order, from one thread at a time. No atomics, so the
-//     result does not depend on scheduling;
+//  3. DowndateColumns: one block per term column j < mt of S walks the column's items in level
+//     order (DowndateItem), its threads splitting each item's rows, with a barrier between items:
+//     every entry receives its terms in level order, from one thread at a time. The (p+1) x (p+1)
+//     [X y] block, whose columns have one item per level (too long to walk serially when there
+//     are many levels), is summed per entry over levels in a fixed tree (TrailingProduct). No
+//     atomics anywhere, so the result does not depend on scheduling;
 //  4. LevelLogdet (after S = L_S L_S'): one block sums the level log-determinants and
 //     2 log L_S(i, i), i < mt, in a fixed tree, and finds the first level that failed.
 #pragma once

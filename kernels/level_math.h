@@ -148,4 +148,17 @@ LMM_HD inline void DowndateItem(const LevelView& v, const double* panels, int64_
   }
 }
 
+// Level c's term of the [X y] block of the downdate: (P_c P_c')(mc - w + r, mc - w + s), the
+// products of its last w panel rows (r, s < w). The device sums these over levels in a fixed
+// tree per entry instead of walking the [X y] columns' item lists (one item per level each).
+LMM_HD inline double TrailingProduct(const LevelView& v, const double* panels, int64_t c, int w,
+                                     int r, int s) {
+  const int64_t mc = LevelRows(v, c);
+  const double* pc = panels + v.panel_off[c];
+  const int64_t i = mc - w + r, j = mc - w + s;
+  double sum = 0;
+  for (int k = 0; k < v.q0; ++k) sum += pc[i + k * mc] * pc[j + k * mc];
+  return sum;
+}
+
 }  // namespace lmm::kernels

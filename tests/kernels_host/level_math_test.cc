@@ -345,6 +345,38 @@ TEST(MultiTermHost, DowndateItemSplitOverThreadsIsBitwiseEqual) {
   }
 }
 
+// The device sums the [X y] block per entry over levels (TrailingProduct) instead of walking
+// its columns' items: the same terms, in another order (1e-13 relative).
+TEST(MultiTermHost, TrailingProductsSumToTheItemDowndate) {
+  for (const int p : {1, 4}) {
+    test::CrossedShape shape;
+    shape.terms = {{500, 2}, {30, 1}};
+    shape.rows = 2000;
+    shape.p = p;
+    const ModelFrame frame = test::SimulateCrossedFrame(shape);
+    Pipeline pl(frame);
+    pl.Fill(pl.layout.start());
+    const cpu::CrossProducts& cp = pl.cpu.cross_products();
+    const gpu::MultiTermPass pass =
+        gpu::HostMultiTermPass(cp, pl.levels, pl.lambda0.data(), pl.lambda_r.data());
+    const kernels::LevelView v = pl.levels.levels(cp);
+    const kernels::RestLambdas rest = pl.levels.rest(pl.lambda_r.data());
+    const int w = p + 1;
+    const int64_t mt = cp.mt;
+    for (int r = 0; r < w; ++r)
+      for (int s = 0; s <= r; ++s) {
+        double sum = 0;
+        for (int64_t c = 0; c < cp.l0; ++c)
+          sum += kernels::TrailingProduct(v, pass.panels.data(), c, w, r, s);
+        const double entry =
+            kernels::ScaledRestEntry(pl.levels.rows(), rest, cp.a.data(), cp.m, mt + r, mt + s) -
+            sum;
+        EXPECT_NEAR(entry, pass.s(mt + r, mt + s), kFunction * pass.s.norm())
+            << "p " << p << " entry " << r << ", " << s;
+      }
+  }
+}
+
 TEST(MultiTermHost, NonFiniteThetaIsNotPositiveDefinite) {
   test::CrossedShape shape;
   const ModelFrame frame = test::SimulateCrossedFrame(shape);
