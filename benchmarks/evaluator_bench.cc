@@ -55,9 +55,11 @@ ModelFrame Simulated(int64_t clusters, int64_t rows_per_cluster) {
   return f;
 }
 
-void RunEvaluations(benchmark::State& state, const ModelFrame& frame) {
+void RunEvaluations(benchmark::State& state, const ModelFrame& frame,
+                    RestFactorization rest = RestFactorization::kAuto) {
   EvaluatorOptions options;
   options.threads = static_cast<int>(state.range(0));
+  options.rest = rest;
   const std::unique_ptr<Evaluator> ev = Evaluator::Create(frame, options);
   std::vector<double> theta = ev->layout().start();
   double sum = 0;
@@ -72,6 +74,14 @@ void RunEvaluations(benchmark::State& state, const ModelFrame& frame) {
 
 void BM_Sleepstudy(benchmark::State& state) { RunEvaluations(state, Sleepstudy()); }
 void BM_Insteval(benchmark::State& state) { RunEvaluations(state, Insteval()); }
+// The same evaluation with S (1,159 x 1,159, about 20% nonzero) factored densely and
+// supernodally: side by side, so that the ratio is measured under the same load.
+void BM_InstevalDenseRest(benchmark::State& state) {
+  RunEvaluations(state, Insteval(), RestFactorization::kDense);
+}
+void BM_InstevalSupernodalRest(benchmark::State& state) {
+  RunEvaluations(state, Insteval(), RestFactorization::kSupernodal);
+}
 
 // Fixed 10^4 clusters, rows per cluster 10 and 100: n = 1e5 and 1e6, time must not change.
 void BM_FixedClusters(benchmark::State& state) {
@@ -103,6 +113,8 @@ void BM_InstevalFitMl(benchmark::State& state) {
 
 BENCHMARK(BM_Sleepstudy)->Arg(1)->Arg(2)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Insteval)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_InstevalDenseRest)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_InstevalSupernodalRest)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FixedClusters)
     ->Args({1, 10})
     ->Args({1, 100})

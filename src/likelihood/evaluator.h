@@ -20,9 +20,16 @@ namespace lmm {
 
 enum class Backend { kCpu, kGpu };
 
+// How the CPU backend factors the Schur complement of the terms after the first: densely, or by
+// a supernodal sparse Cholesky after a fill-reducing ordering (crossed terms with many levels,
+// as InstEval's lecturers). kAuto picks the supernodal one when it needs well under half the
+// dense flops.
+enum class RestFactorization { kAuto, kDense, kSupernodal };
+
 struct EvaluatorOptions {
   Backend backend = Backend::kCpu;
   int threads = 0;  // worker threads; 0: std::thread::hardware_concurrency()
+  RestFactorization rest = RestFactorization::kAuto;
 };
 
 class Evaluator {

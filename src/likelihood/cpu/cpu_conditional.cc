@@ -12,12 +12,11 @@
 namespace lmm {
 
 Eigen::VectorXd CpuEvaluator::CenteredBeta() const {
-  const int64_t mt = cp_.mt;
   Eigen::VectorXd beta(p_);
   for (int i = p_ - 1; i >= 0; --i) {
-    double v = s_(cp_.m - 1, mt + i);
-    for (int k = i + 1; k < p_; ++k) v -= s_(mt + k, mt + i) * beta(k);
-    beta(i) = v / s_(mt + i, mt + i);
+    double v = tail_(p_, i);
+    for (int k = i + 1; k < p_; ++k) v -= tail_(k, i) * beta(k);
+    beta(i) = v / tail_(i, i);
   }
   return beta;
 }
@@ -27,11 +26,12 @@ void CpuEvaluator::SolveModes(Eigen::VectorXd& u0, Eigen::VectorXd& ur) const {
   const int q0 = cp_.q0;
   const int w = p_ + 1;
   const Eigen::VectorXd beta_c = CenteredBeta();
+  const Eigen::MatrixXd& ls = RestFactor();
   ur.resize(mt);
   if (mt > 0) {
-    Eigen::VectorXd c = s_.row(cp_.m - 1).head(mt).transpose();
-    if (p_ > 0) c -= s_.block(mt, 0, p_, mt).transpose() * beta_c;
-    ur = s_.topLeftCorner(mt, mt).transpose().triangularView<Eigen::Upper>().solve(c);
+    Eigen::VectorXd c = ls.row(cp_.m - 1).head(mt).transpose();
+    if (p_ > 0) c -= ls.block(mt, 0, p_, mt).transpose() * beta_c;
+    ur = ls.topLeftCorner(mt, mt).transpose().triangularView<Eigen::Upper>().solve(c);
   }
   u0.resize(cp_.l0 * q0);
   for (int64_t lev = 0; lev < cp_.l0; ++lev) {
@@ -57,7 +57,7 @@ Eigen::MatrixXd CpuEvaluator::AssembleFactor() const {
     const int32_t* idx = cp_.row_index.data() + cp_.row_off[c];
     for (int64_t i = 0; i < mc; ++i) l.block(z0 + idx[i], c * q0, 1, q0) = pc.row(i);
   }
-  l.bottomRightCorner(cp_.m, cp_.m) = s_.triangularView<Eigen::Lower>();
+  l.bottomRightCorner(cp_.m, cp_.m) = RestFactor().triangularView<Eigen::Lower>();
   return l;
 }
 
@@ -85,7 +85,7 @@ Eigen::MatrixXd CpuEvaluator::ConditionalVariances(int t, double sigma2) const {
   const int w = p_ + 1;
   Eigen::MatrixXd linv;
   if (mt > 0)
-    linv = s_.topLeftCorner(mt, mt).triangularView<Eigen::Lower>().solve(
+    linv = RestFactor().topLeftCorner(mt, mt).triangularView<Eigen::Lower>().solve(
         Eigen::MatrixXd::Identity(mt, mt));
   if (t == cp_.term0) {
     const int q0 = cp_.q0;

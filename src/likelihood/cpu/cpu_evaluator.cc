@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "likelihood/cpu/dense_cholesky.h"
+#include "likelihood/cpu/rest_factor.h"
 #include "likelihood/cpu/small_dense.h"
 #include "lmm/error.h"
 
@@ -48,6 +49,8 @@ CpuEvaluator::CpuEvaluator(const ModelFrame& frame, const EvaluatorOptions& opti
   chunk_failed_.assign(num_chunks_, -1);
   chunk_xy_.assign(num_chunks_ * (p_ + 1) * cp_.m, 0.0);
   s_ = Eigen::MatrixXd::Zero(cp_.m, cp_.m);
+  tail_ = Eigen::MatrixXd::Zero(p_ + 1, p_ + 1);
+  sparse_ = cpu::ChooseRestFactor(cp_, options.rest);
   scale_ = Eigen::VectorXd::Ones(cp_.m);
   // Work lists of the term-row scatter: for each chunk of columns of S, the levels (in order)
   // with panel rows in it, and those rows.
@@ -234,15 +237,28 @@ Status CpuEvaluator::Update(std::span<const double> theta) {
     logdet += chunk_logdet_[ch];
   }
   FormSchurComplement();
-  const int64_t failed = cpu::DenseCholeskyLower(s_, pool_);
-  if (failed >= 0)
-    return Status::Error(Status::Code::kNotPositiveDefinite,
-                         "evaluator: dense block of the factor is not positive definite", failed);
   const int64_t mt = cp_.mt;
-  for (int64_t i = 0; i < mt; ++i) logdet += 2.0 * std::log(s_(i, i));
+  const int w = p_ + 1;
+  if (sparse_) {
+    dense_factor_valid_ = false;
+    const int64_t failed = sparse_->Factor(s_, pool_);
+    if (failed >= 0)
+      return Status::Error(Status::Code::kNotPositiveDefinite,
+                           "evaluator: sparse block of the factor is not positive definite", failed);
+    logdet += 2.0 * sparse_->LogDiagonal(0, mt);
+    for (int j = 0; j < w; ++j)
+      for (int i = j; i < w; ++i) tail_(i, j) = sparse_->Entry(mt + i, mt + j);
+  } else {
+    const int64_t failed = cpu::DenseCholeskyLower(s_, pool_);
+    if (failed >= 0)
+      return Status::Error(Status::Code::kNotPositiveDefinite,
+                           "evaluator: dense block of the factor is not positive definite", failed);
+    for (int64_t i = 0; i < mt; ++i) logdet += 2.0 * std::log(s_(i, i));
+    tail_ = s_.bottomRightCorner(w, w);
+  }
   double logdet_rx = 0;
-  for (int i = 0; i < p_; ++i) logdet_rx += 2.0 * std::log(s_(mt + i, mt + i));
-  const double r = s_(cp_.m - 1, cp_.m - 1);
+  for (int i = 0; i < p_; ++i) logdet_rx += 2.0 * std::log(tail_(i, i));
+  const double r = tail_(p_, p_);
   logdet_l_ = logdet;
   logdet_rx_ = logdet_rx;
   pwrss_ = r * r;
@@ -250,19 +266,25 @@ Status CpuEvaluator::Update(std::span<const double> theta) {
   // beta_c solves R_X beta_c = r_Xy with R_X = L_S(X, X)'; map back from the centered basis
   // X_c = X M, M = I - e_0 s' / v: beta = M beta_c (+ y shift / v on the intercept) and
   // R_X = R_Xc M^{-1} = R_Xc (I + e_0 s' / v), which changes row 0 only.
-  for (int i = p_ - 1; i >= 0; --i) {
-    double v = s_(cp_.m - 1, mt + i);
-    for (int k = i + 1; k < p_; ++k) v -= s_(mt + k, mt + i) * beta_(k);
-    beta_(i) = v / s_(mt + i, mt + i);
-  }
+  beta_ = CenteredBeta();
   for (int i = 0; i < p_; ++i)
-    for (int j = 0; j < p_; ++j) rx_(i, j) = j >= i ? s_(mt + j, mt + i) : 0.0;
+    for (int j = 0; j < p_; ++j) rx_(i, j) = j >= i ? tail_(j, i) : 0.0;
   const cpu::CenteringInfo& cen = cp_.centering;
   if (cen.centered) {
     beta_(0) += (cen.y_shift - cen.x_shift.dot(beta_)) / cen.intercept;
     for (int j = 1; j < p_; ++j) rx_(0, j) += rx_(0, 0) * cen.x_shift(j) / cen.intercept;
   }
   return Status::Ok();
+}
+
+const Eigen::MatrixXd& CpuEvaluator::RestFactor() const {
+  if (!sparse_) return s_;
+  if (!dense_factor_valid_) {
+    dense_factor_ = s_;
+    cpu::DenseCholeskyLower(dense_factor_, pool_);
+    dense_factor_valid_ = true;
+  }
+  return dense_factor_;
 }
 
 Eigen::MatrixXd CpuEvaluator::LevelFactor(int64_t c) const {

@@ -9,7 +9,8 @@
 //  2. S = Lambda_r' A Lambda_r + diag(I_mt, 0) - sum_c E_c P_c P_c' E_c'   (E_c scatters rows)
 //     The [X y] rows of the sum are reduced from per-chunk partial sums in chunk order, so the
 //     result does not depend on the number of threads; the term rows are summed serially.
-//  3. dense Cholesky S = L_S L_S'.
+//  3. Cholesky S = L_S L_S': dense, or supernodal after a fill-reducing ordering of the term
+//     rows when S is sparse enough (rest_factor.h); [X y] rows always last.
 // Then log|L|^2 = 2 sum_c log|L_c| + 2 sum_{i<mt} log L_S(i,i), R_X' = L_S's X block,
 // r = L_S(m-1, m-1) [Bates, Alday & Kokandakar 2025, sec. 3; DESIGN.md sec. 3].
 // Cost per evaluation: O(l0 (q0^3 + m_c q0^2 + m_c^2 q0) + m^3 / 3), independent of n.
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "likelihood/cpu/cross_products.h"
+#include "likelihood/cpu/supernodal_cholesky.h"
 #include "likelihood/cpu/thread_pool.h"
 #include "likelihood/evaluator.h"
 
@@ -39,7 +41,10 @@ class CpuEvaluator final : public Evaluator {
   // [Lambda'Z'Z Lambda + I, Lambda'Z'[X y]; [X y]'Z Lambda, [X y]'[X y]] (X and y centered as in
   // cross_products().centering), rows ordered as block 0 (level-major) and then the rest.
   Eigen::MatrixXd AssembleFactor() const;
-  const Eigen::MatrixXd& RestFactor() const { return s_; }
+  // L_S (dense lower, the rest in CrossProducts order). With the supernodal factorization it is
+  // computed densely from S on first use after an Update (queries at the end of a fit only).
+  const Eigen::MatrixXd& RestFactor() const;
+  bool supernodal() const { return sparse_ != nullptr; }
   const cpu::CrossProducts& cross_products() const { return cp_; }
   int threads() const { return pool_.size(); }
 
@@ -54,7 +59,7 @@ class CpuEvaluator final : public Evaluator {
   void SolveModes(Eigen::VectorXd& u0, Eigen::VectorXd& ur) const;
 
   cpu::CrossProducts cp_;
-  cpu::ThreadPool pool_;
+  mutable cpu::ThreadPool pool_;  // also used by the lazily computed dense L_S
   int64_t chunk_size_ = 1;
   int64_t num_chunks_ = 0;
   // Per-Update workspace (allocated once).
@@ -65,7 +70,11 @@ class CpuEvaluator final : public Evaluator {
   std::vector<double> chunk_logdet_;           // per chunk: 2 sum log diag L_c
   std::vector<int64_t> chunk_failed_;          // per chunk: first failing level or -1
   std::vector<double> chunk_xy_;               // per chunk: (p+1) x m partial of sum P P'
-  Eigen::MatrixXd s_;                          // m x m: S, then its Cholesky factor (lower)
+  Eigen::MatrixXd s_;  // m x m: S, then (dense factorization) its Cholesky factor (lower)
+  Eigen::MatrixXd tail_;  // (p+1) x (p+1): the [X y] block of L_S (lower)
+  std::unique_ptr<cpu::SupernodalCholesky> sparse_;  // set when S is factored supernodally
+  mutable Eigen::MatrixXd dense_factor_;             // supernodal case: L_S, computed on demand
+  mutable bool dense_factor_valid_ = false;
   Eigen::VectorXd scale_;                      // m: Lambda_r's diagonal when every q_b == 1
   bool rest_scalar_ = true;
   // Term-row scatter work: per chunk of columns of S, items [scatter_off_[k], scatter_off_[k+1]).
