@@ -22,7 +22,7 @@ struct TermLayout {
   // Variables whose margin (the term without them) is present: R's terms "factors" code 1, the
   // variables lmerTest's containment sees (code 2, indicator coding, is left out).
   LabelSet margin_present;
-  std::vector<int> columns;        // its columns of X
+  std::vector<int> columns;  // its columns of X
 };
 
 // The coding of X: per term its variables and columns, per variable whether it is a factor and

@@ -8,9 +8,9 @@
 //  2. For the terms in decreasing order, the columns of L that belong to a term contained in others
 //     (lmerTest's containment: its variables a proper subset of theirs, with the same numeric
 //     variables, where a term's variables are those R's terms() codes 1 in its "factors" matrix:
-//     the ones whose margin is in the formula; a factor coded by indicators, as A in A:B of y ~ A + A:B,
-//     does not count) are replaced by their residuals after least squares on the columns of the
-//     containing terms (lm.fit over the rows of L); each result is zapsmall()ed.
+//     the ones whose margin is in the formula; a factor coded by indicators, as A in the A:B of
+//     y ~ A + A:B, does not count) are replaced by their residuals after least squares on the
+//     columns of the containing terms (lm.fit over the rows of L); each result is zapsmall()ed.
 //  3. The hypothesis of a term has one row per X column j of the term, holding column j of L at the
 //     rows of rdX that are columns of X (same name), in X's column order; rows with
 //     sum |.| <= 1e-8 are dropped.
