@@ -29,12 +29,21 @@ class DeviceBuffer {
     return *this;
   }
 
-  // Frees what it held and allocates `size` elements (none for 0).
+  // Frees what it held and allocates `size` elements (none for 0). Out of device memory is a
+  // kDevice status with a message that says so.
   Status Allocate(size_t size) {
     Reset();
     if (size == 0) return Status::Ok();
     void* p = nullptr;
-    LMM_CUDA_RETURN_IF_ERROR(cudaMalloc(&p, size * sizeof(T)));
+    const cudaError_t error = cudaMalloc(&p, size * sizeof(T));
+    if (error == cudaErrorMemoryAllocation) {
+      cudaGetLastError();  // not sticky; clear it so that later calls do not report it
+      return Status::Error(Status::Code::kDevice,
+                           "out of device memory for the GPU evaluator's buffers (the probe's "
+                           "estimate was too low, or another process took the memory); "
+                           "--backend cpu runs on the host");
+    }
+    LMM_CUDA_RETURN_IF_ERROR(error);
     d_data_ = static_cast<T*>(p);
     size_ = size;
     return Status::Ok();
