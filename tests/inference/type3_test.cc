@@ -163,5 +163,36 @@ TEST(Type3, HighestOrderTermIsItsOwnCoefficients) {
     for (Eigen::Index j = 0; j < frame.p(); ++j) EXPECT_EQ(ab.l(i, j), j == 5 + i ? 1.0 : 0.0);
 }
 
+// One term: lmerTest's Type I rows, t(doolittle(X'X)$L) (R printed [0 1 -0.53125; 0 0 1] for
+// Machine here). Their Satterthwaite dendf is lmerTest's to its numerical-derivative noise; the
+// identity rows gave 9.99524 against lmerTest's 9.99533.
+TEST(Type3, SingleTermUsesLmerTestsTypeOneRows) {
+  const std::string dir = testing::TestDataDir() + "/inference/";
+  const json ref = testing::ReadJson(dir + "machines_unbalanced.json");
+  const ModelFrame frame = testing::LoadFrame(dir + "machines_unbalanced.csv", ref["formula"]);
+  const auto hypotheses = inference::ddf::Type3Hypotheses(frame);
+  ASSERT_TRUE(hypotheses.has_value());
+  ASSERT_EQ(hypotheses->size(), 1u);
+  Eigen::MatrixXd expected(2, 3);
+  expected << 0, 1, -0.53125, 0, 0, 1;
+  EXPECT_LT((hypotheses->front().l - expected).cwiseAbs().maxCoeff(), 1e-12);
+  const FitResult sat = testing::FitWith(frame, DdfMethod::kSatterthwaite);
+  const FixedEffectsTest* t = FindTest(sat, "Machine");
+  ASSERT_NE(t, nullptr);
+  EXPECT_LT(RelErr(t->dendf, ref["anova"]["Machine"]["dendf_satterthwaite"]), 1e-5) << t->dendf;
+}
+
+// Where the construction does not apply the term tests fall back to each term's coefficients.
+TEST(Type3, NoInterceptFallsBackToTheTermsCoefficients) {
+  const ModelFrame frame = testing::LoadFrame(testing::TestDataDir() + "/type3_factor_factor.csv",
+                                              "y ~ 0 + A * B + (1 | g)");
+  EXPECT_FALSE(inference::ddf::Type3Hypotheses(frame).has_value());
+  const FitResult sat = testing::FitWith(frame, DdfMethod::kSatterthwaite);
+  const FixedEffectsTest* a = FindTest(sat, "A");
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(a->numdf, 3);  // A coded by indicators without an intercept
+  EXPECT_NE(FindTest(sat, "A:B"), nullptr);
+}
+
 }  // namespace
 }  // namespace lmm

@@ -218,6 +218,36 @@ void ZapSmall(Eigen::MatrixXd& x) {
   x = (x.array() * scale).round() / scale;
 }
 
+// lmerTest's doolittle(X'X)$L: the unit lower-triangular factor of X'X = L U (no pivoting), with
+// entries below 1e-6 in absolute value set to zero, as lmerTest does.
+Eigen::MatrixXd Doolittle(const Eigen::MatrixXd& a) {
+  constexpr double kEps = 1e-6;
+  const Eigen::Index n = a.rows();
+  Eigen::MatrixXd l = Eigen::MatrixXd::Identity(n, n);
+  Eigen::MatrixXd u = Eigen::MatrixXd::Zero(n, n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    for (Eigen::Index j = 0; j < n; ++j) u(i, j) = a(i, j) - l.row(i).head(i).dot(u.col(j).head(i));
+    for (Eigen::Index j = i + 1; j < n; ++j) {
+      const double v = a(j, i) - l.row(j).head(i).dot(u.col(i).head(i));
+      l(j, i) = std::abs(u(i, i)) < kEps ? 0.0 : v / u(i, i);
+    }
+  }
+  return (l.array().abs() < kEps).select(0.0, l);
+}
+
+// With one term lmerTest's anova(type = 3) uses its Type I hypothesis: the term's rows of
+// t(doolittle(X'X)$L). Same row space as the term's own coefficients, but Fai-Cornelius' dendf
+// depends on the basis.
+TermHypothesis SingleTerm(const ModelFrame& frame, const TermLayout& term) {
+  const Eigen::MatrixXd lt = Doolittle(frame.x.transpose() * frame.x).transpose();
+  TermHypothesis h;
+  h.term = term.label;
+  h.l.resize(static_cast<Eigen::Index>(term.columns.size()), frame.p());
+  for (size_t i = 0; i < term.columns.size(); ++i)
+    h.l.row(static_cast<Eigen::Index>(i)) = lt.row(term.columns[i]);
+  return h;
+}
+
 }  // namespace
 
 std::optional<std::vector<TermHypothesis>> Type3Hypotheses(const ModelFrame& frame) {
@@ -225,6 +255,7 @@ std::optional<std::vector<TermHypothesis>> Type3Hypotheses(const ModelFrame& fra
   if (!coding) return std::nullopt;
   const Coding& c = *coding;
   const auto n_terms = c.terms.size();
+  if (n_terms == 1) return std::vector<TermHypothesis>{SingleTerm(frame, c.terms[0])};
 
   // L = B': one row per column of rdX (intercept, then each term's full level combinations).
   std::vector<Eigen::VectorXd> rows;

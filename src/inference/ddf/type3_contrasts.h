@@ -14,7 +14,9 @@
 //  3. The hypothesis of a term has one row per X column j of the term, holding column j of L at the
 //     rows of rdX that are columns of X (same name), in X's column order; rows with
 //     sum |.| <= 1e-8 are dropped.
-// A term contained in no other term gets the identity rows on its own coefficients.
+// A term contained in no other term gets the identity rows on its own coefficients. A model with a
+// single term gets lmerTest's Type I rows instead (the term's rows of t(doolittle(X'X)$L)), as
+// get_contrasts_type3 does.
 // B is derived here from the coding rules (treatment contrasts; R's model.matrix rule for which
 // factors of a term are coded by contrasts, as design/term_columns.h), not from the data: with
 // every level combination present, ginv(X) rdX is exactly that B.
