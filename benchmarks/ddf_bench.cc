@@ -1,7 +1,8 @@
 // Kenward-Roger (variance pieces from cluster sums, adjusted covariance, per-coefficient df and
 // the F tests) at the REML estimate, the fit itself excluded (it runs once, untimed):
 //  Crossed: y ~ x1 + (1 + x1 | g) + (1 | h), n = 5000, 500 levels of g, 50 of h (one dense
-//    cluster of q = 1050 random effects); target < 1 s (pbkrtest: 28 s at n = 2000).
+//    cluster of q = 1050 random effects); target < 1 s (pbkrtest's KRmodcomp on this machine:
+//    49 s at n = 2,000 and not done in 600 s at n = 5,000: benchmarks/compare_pbkrtest.sh).
 //  Nested: y ~ x1 + (1 + x1 | g), n = 1,000,000 rows in 100,000 clusters; target < 10 s.
 // Data from SimulateCsv (`lmmgpu simulate`), read by the real loader.
 #include <benchmark/benchmark.h>

@@ -26,13 +26,15 @@ using testing::RelErr;
 // are rationals of the level counts (1/3, 1/6), so 1e-6 separates a different contrast from
 // rounding.
 constexpr double kMatrixTol = 1e-6;
-// F and dendf: the issue's 1%. lmerTest differentiates the covariance numerically (~1e-7
-// relative) and the REML optimum is known to ~1e-6, so agreement is far better than this where
-// the formulas are the same; a wrong hypothesis moves F by tens of percent.
-constexpr double kTol = 0.01;
-// p from F(numdf, dendf): with F and dendf within kTol the p-values of these fixtures (down to
-// 1e-16) move by less than this factor of themselves.
-constexpr double kPTol = 0.05;
+// F and dendf: 0.1%, tighter than the issue's 1%. lmerTest differentiates the covariance
+// numerically (~1e-7 relative) and the REML optimum is known to ~1e-6 (~1e-5 with a random slope);
+// the worst agreement over these fixtures is 7e-5 (factor x continuous, (x | g)), elsewhere 1e-7
+// or better. A wrong hypothesis moves F by tens of percent.
+constexpr double kTol = 1e-3;
+// p from F(numdf, dendf) magnifies those differences (down to p = 1e-16 here): worst 8e-4.
+constexpr double kPTol = 1e-2;
+// The reference-level invariance below allows the issue's 1% where the method is basis dependent.
+constexpr double kIssueTol = 0.01;
 
 std::vector<std::string> Fixtures() {
   std::vector<std::string> out;
@@ -145,7 +147,7 @@ TEST(Type3, TestsDoNotDependOnTheReferenceLevel) {
       // it moves with the basis of L's rows (A:B's rows are the new coding's own coefficients:
       // 141.795 vs 141.753 here; lmerTest gives the same two values); Kenward-Roger's does not.
       const bool basis_dependent = method == DdfMethod::kSatterthwaite && ta->numdf > 1;
-      EXPECT_LT(RelErr(tb->dendf, ta->dendf), basis_dependent ? kTol : 1e-4);
+      EXPECT_LT(RelErr(tb->dendf, ta->dendf), basis_dependent ? kIssueTol : 1e-4);
     }
   }
 }

@@ -257,6 +257,38 @@ std::optional<std::vector<TermHypothesis>> Type3Hypotheses(const ModelFrame& fra
   const auto n_terms = c.terms.size();
   if (n_terms == 1) return std::vector<TermHypothesis>{SingleTerm(frame, c.terms[0])};
 
+  // lmerTest's containment: the columns of the terms that contain each term.
+  auto numerics = [&](const TermLayout& t) {
+    LabelSet out;
+    for (const std::string& v : t.margin_present)
+      if (!c.factor.at(v)) out.insert(v);
+    return out;
+  };
+  std::vector<std::vector<int>> containing(n_terms);
+  bool any_contained = false;
+  for (size_t t = 0; t < n_terms; ++t) {
+    const LabelSet& mine = c.terms[t].margin_present;
+    for (const TermLayout& other : c.terms) {
+      const LabelSet& theirs = other.margin_present;
+      if (theirs.size() > mine.size() &&
+          std::includes(theirs.begin(), theirs.end(), mine.begin(), mine.end()) &&
+          numerics(other) == numerics(c.terms[t]))
+        containing[t].insert(containing[t].end(), other.columns.begin(), other.columns.end());
+    }
+    any_contained = any_contained || !containing[t].empty();
+  }
+  if (!any_contained) {  // every term is the test of its own coefficients
+    std::vector<TermHypothesis> out;
+    for (const TermLayout& term : c.terms) {
+      TermHypothesis h{term.label,
+                       Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(term.columns.size()), c.p)};
+      for (size_t i = 0; i < term.columns.size(); ++i)
+        h.l(static_cast<Eigen::Index>(i), term.columns[i]) = 1;
+      out.push_back(std::move(h));
+    }
+    return out;
+  }
+
   // L = B': one row per column of rdX (intercept, then each term's full level combinations).
   std::vector<Eigen::VectorXd> rows;
   rows.push_back(Eigen::VectorXd::Unit(c.p, c.intercept));
@@ -285,13 +317,7 @@ std::optional<std::vector<TermHypothesis>> Type3Hypotheses(const ModelFrame& fra
           first_row[t] + FullIndex(c, term, Levels(c, term, static_cast<int>(i), true));
   }
 
-  // lmerTest's containment and orthogonalisation, highest-order terms first.
-  auto numerics = [&](const TermLayout& t) {
-    LabelSet out;
-    for (const std::string& v : t.margin_present)
-      if (!c.factor.at(v)) out.insert(v);
-    return out;
-  };
+  // Orthogonalisation, highest-order terms first.
   std::vector<size_t> by_order(n_terms);
   std::iota(by_order.begin(), by_order.end(), 0);
   std::stable_sort(by_order.begin(), by_order.end(), [&](size_t a, size_t b) {
@@ -299,19 +325,10 @@ std::optional<std::vector<TermHypothesis>> Type3Hypotheses(const ModelFrame& fra
   });
   for (size_t t : by_order) {
     const TermLayout& term = c.terms[t];
-    std::vector<int> containing;
-    const LabelSet& mine = term.margin_present;
-    for (const TermLayout& other : c.terms) {
-      const LabelSet& theirs = other.margin_present;
-      const bool contains = theirs.size() > mine.size() &&
-                            std::includes(theirs.begin(), theirs.end(), mine.begin(), mine.end()) &&
-                            numerics(other) == numerics(term);
-      if (contains) containing.insert(containing.end(), other.columns.begin(), other.columns.end());
-    }
-    if (containing.empty()) continue;
-    Eigen::MatrixXd x(l.rows(), static_cast<Eigen::Index>(containing.size()));
-    for (size_t k = 0; k < containing.size(); ++k)
-      x.col(static_cast<Eigen::Index>(k)) = l.col(containing[k]);
+    if (containing[t].empty()) continue;
+    Eigen::MatrixXd x(l.rows(), static_cast<Eigen::Index>(containing[t].size()));
+    for (size_t k = 0; k < containing[t].size(); ++k)
+      x.col(static_cast<Eigen::Index>(k)) = l.col(containing[t][k]);
     Eigen::MatrixXd y(l.rows(), static_cast<Eigen::Index>(term.columns.size()));
     for (size_t k = 0; k < term.columns.size(); ++k)
       y.col(static_cast<Eigen::Index>(k)) = l.col(term.columns[k]);
