@@ -6,6 +6,7 @@
 #include <string>
 #include <thread>
 
+#include "likelihood/start_values.h"
 #include "lmm/error.h"
 #include "optim/finite_difference.h"
 
@@ -116,6 +117,10 @@ FitCoreResult FitCore(Evaluator& evaluator, const ModelFrame& frame, const FitCo
   if (static_cast<int>(start.size()) != layout.size())
     throw UsageError("fit: the start value of theta has " + std::to_string(start.size()) +
                      " values; the model has " + std::to_string(layout.size()));
+  if (!options.start) {
+    const std::optional<std::vector<double>> moments = MomentStart(frame, layout);
+    if (moments && std::isfinite(objective(*moments))) start = *moments;
+  }
   if (!std::isfinite(objective(start)))
     throw Error(ErrorKind::kNumerical,
                 "fit: the objective cannot be evaluated at the start of "
