@@ -88,6 +88,9 @@ cases <- list(
   # B nested in A (no B main effect): A is coded by indicators in A:B, so by lmerTest's rule it is
   # not contained in A:B and keeps its own coefficients.
   list(name = "nested_within", data = ff, formula = "y ~ A + A:B + (1 | g)"),
+  # An empty cell: its column is aliased (zero in the data); lmerTest still builds its hypotheses.
+  list(name = "empty_cell", data = ff[!(ff$A == "a3" & ff$B == "b3"), ],
+       formula = "y ~ A * B + (1 | g)"),
   # Shared data, a real unbalanced factor x continuous case (Sex x age on Orthodont).
   list(name = "orthodont", data = read.csv("../shared/data/orthodont.csv"),
        formula = "distance ~ age * Sex + (1 | Subject)")

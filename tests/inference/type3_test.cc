@@ -2,8 +2,8 @@
 // (Satterthwaite) and anova(type = 3, ddf = "Kenward-Roger") (pbkrtest 0.5), fixtures
 // tests/data/type3_*.json from scripts/type3_references.R: factor x factor, factor x continuous
 // (random slope), continuous x continuous (crossed groups), factor x factor x factor and
-// factor x factor x continuous, B nested in A (y ~ A + A:B), all unbalanced, and Orthodont's
-// age * Sex.
+// factor x factor x continuous, B nested in A (y ~ A + A:B), A * B with an empty
+// cell, all unbalanced, and Orthodont's age * Sex.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -66,7 +66,7 @@ void CheckTest(const FixedEffectsTest* t, const json& a) {
   EXPECT_LT(RelErr(t->p_value, a["p"]), kPTol) << t->p_value << " vs " << a["p"];
 }
 
-TEST(Type3, FixturesPresent) { EXPECT_EQ(Fixtures().size(), 7u); }
+TEST(Type3, FixturesPresent) { EXPECT_EQ(Fixtures().size(), 8u); }
 
 TEST(Type3, HypothesesAreLmerTests) {
   for (const std::string& path : Fixtures()) {

@@ -23,6 +23,10 @@ struct TermLayout {
   // variables lmerTest's containment sees (code 2, indicator coding, is left out).
   LabelSet margin_present;
   std::vector<int> columns;  // its columns of X
+  // Per position of the term's coded columns (the first variable fastest): its column of X, or -1
+  // for a column aliased because its cell is empty (identically zero in the data).
+  std::vector<int> position_column;
+  std::vector<std::vector<std::string>> empty_cells;  // per aliased column: level text per variable
 };
 
 // The coding of X: per term its variables and columns, per variable whether it is a factor and
@@ -63,9 +67,82 @@ int Width(const Coding& c, const TermLayout& t, size_t k) {
   return c.levels.at(t.order[k]) - (t.contrasts[k] ? 1 : 0);
 }
 
+// Aliased columns that are cells of an interaction of factors all coded by contrasts, attributed
+// to their term by name (one ':'-part per variable: its label, then a level). False for any other
+// aliased column (a main effect, a numeric product, a name that fits no term or several).
+bool AttributeEmptyCells(const ModelFrame& frame, Coding& c) {
+  for (const std::string& name : frame.aliased) {
+    const std::vector<std::string> parts = Split(name);
+    TermLayout* owner = nullptr;
+    std::vector<std::string> levels;
+    for (TermLayout& t : c.terms) {
+      if (t.order.size() != parts.size() || t.order.size() < 2) continue;
+      std::vector<std::string> texts;
+      for (size_t k = 0; k < parts.size(); ++k) {
+        const std::string& label = t.order[k];
+        if (!c.factor.at(label) || !t.contrasts[k] || parts[k].size() <= label.size() ||
+            parts[k].compare(0, label.size(), label) != 0)
+          break;
+        texts.push_back(parts[k].substr(label.size()));
+      }
+      if (texts.size() != parts.size()) continue;
+      if (owner != nullptr) return false;
+      owner = &t;
+      levels = texts;
+    }
+    if (owner == nullptr) return false;
+    owner->empty_cells.push_back(levels);
+  }
+  return true;
+}
+
+// Lays out each term's coded columns, with -1 at its aliased cells, after checking that those
+// cells are empty: no row has all of the cell's levels, read from the factors' main-effect columns
+// (which must be in X). lmerTest's rdX then has a zero column there and ginv(X) rdX is still B.
+bool PlaceEmptyCells(const ModelFrame& frame, Coding& c) {
+  for (TermLayout& t : c.terms) {
+    int width = 1;
+    for (size_t k = 0; k < t.order.size(); ++k) width *= Width(c, t, k);
+    t.position_column.assign(static_cast<size_t>(width), -2);
+    for (const std::vector<std::string>& cell : t.empty_cells) {
+      int position = 0, radix = 1;
+      std::vector<int> indicators;
+      for (size_t k = 0; k < t.order.size(); ++k) {
+        const auto main = std::find_if(c.terms.begin(), c.terms.end(), [&](const TermLayout& m) {
+          return m.order.size() == 1 && m.order[0] == t.order[k] && m.contrasts[0] &&
+                 m.empty_cells.empty();
+        });
+        if (main == c.terms.end()) return false;
+        const auto at = std::find_if(main->columns.begin(), main->columns.end(), [&](int j) {
+          return frame.fixed_names[static_cast<size_t>(j)] == t.order[k] + cell[k];
+        });
+        if (at == main->columns.end()) return false;
+        position += static_cast<int>(at - main->columns.begin()) * radix;
+        radix *= Width(c, t, k);
+        indicators.push_back(*at);
+      }
+      if (t.position_column[static_cast<size_t>(position)] == -1) return false;
+      t.position_column[static_cast<size_t>(position)] = -1;
+      for (Eigen::Index i = 0; i < frame.x.rows(); ++i) {
+        bool in_cell = true;
+        for (int j : indicators) in_cell = in_cell && frame.x(i, j) == 1.0;
+        if (in_cell) return false;
+      }
+    }
+    size_t next = 0;
+    for (int& column : t.position_column)
+      if (column == -2) {
+        if (next == t.columns.size()) return false;
+        column = t.columns[next++];
+      }
+    if (next != t.columns.size()) return false;
+  }
+  return true;
+}
+
 std::optional<Coding> ReadCoding(const ModelFrame& frame) {
   const int p = frame.p();
-  if (static_cast<int>(frame.fixed_term.size()) != p || !frame.aliased.empty()) return std::nullopt;
+  if (static_cast<int>(frame.fixed_term.size()) != p) return std::nullopt;
   Formula formula;
   try {
     formula = ParseFormula(frame.formula);
@@ -113,6 +190,7 @@ std::optional<Coding> ReadCoding(const ModelFrame& frame) {
     earlier.push_back(layout.vars);
     c.terms.push_back(std::move(layout));
   }
+  if (!AttributeEmptyCells(frame, c)) return std::nullopt;
   // Levels per factor from the column counts: a term whose other factors are known gives the
   // remaining one; every term must then agree.
   for (bool progress = true; progress;) {
@@ -129,21 +207,17 @@ std::optional<Coding> ReadCoding(const ModelFrame& frame) {
         }
       }
       if (missing != 1 || known_width <= 0) continue;
-      const int count = static_cast<int>(t.columns.size());
+      const int count = static_cast<int>(t.columns.size() + t.empty_cells.size());
       if (count % known_width != 0) return std::nullopt;
       const auto k = static_cast<size_t>(unknown);
       c.levels[t.order[k]] = count / known_width + (t.contrasts[k] ? 1 : 0);
       progress = true;
     }
   }
-  for (const TermLayout& t : c.terms) {
-    int width = 1;
-    for (size_t k = 0; k < t.order.size(); ++k) {
-      if (c.factor.at(t.order[k]) && !c.levels.count(t.order[k])) return std::nullopt;
-      width *= Width(c, t, k);
-    }
-    if (width != static_cast<int>(t.columns.size())) return std::nullopt;
-  }
+  for (const TermLayout& t : c.terms)
+    for (const std::string& v : t.order)
+      if (c.factor.at(v) && !c.levels.count(v)) return std::nullopt;
+  if (!PlaceEmptyCells(frame, c)) return std::nullopt;
   return c;
 }
 
@@ -182,7 +256,8 @@ bool Expand(const Coding& c, const LabelSet& vars, const std::map<std::string, i
     position += (level.at(v) - (term->contrasts[k] ? 1 : 0)) * radix;
     radix *= Width(c, *term, k);
   }
-  out(term->columns[static_cast<size_t>(position)]) += weight;
+  const int column = term->position_column[static_cast<size_t>(position)];
+  if (column >= 0) out(column) += weight;  // an empty cell's column is zero
   return true;
 }
 
@@ -312,9 +387,10 @@ std::optional<std::vector<TermHypothesis>> Type3Hypotheses(const ModelFrame& fra
   std::vector<Eigen::Index> same_name(static_cast<size_t>(c.p), 0);
   for (size_t t = 0; t < n_terms; ++t) {
     const TermLayout& term = c.terms[t];
-    for (size_t i = 0; i < term.columns.size(); ++i)
-      same_name[static_cast<size_t>(term.columns[i])] =
-          first_row[t] + FullIndex(c, term, Levels(c, term, static_cast<int>(i), true));
+    for (size_t i = 0; i < term.position_column.size(); ++i)
+      if (term.position_column[i] >= 0)
+        same_name[static_cast<size_t>(term.position_column[i])] =
+            first_row[t] + FullIndex(c, term, Levels(c, term, static_cast<int>(i), true));
   }
 
   // Orthogonalisation, highest-order terms first.

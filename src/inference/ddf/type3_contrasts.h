@@ -38,8 +38,11 @@ struct TermHypothesis {
 
 // One hypothesis per fixed term with columns in X, in formula (R terms()) order. nullopt where the
 // construction does not apply and callers fall back to the term's own coefficients: frames without
-// term structure, a formula without an intercept, aliased (dropped) columns, or a term whose margin
-// is not in the formula (R codes it with indicators that B cannot express).
+// term structure, a formula without an intercept, a factor coded by contrasts against a margin that
+// is not itself a term, or aliased (dropped) columns other than empty cells of an interaction of
+// factors whose main effects are in X (an empty cell's column is zero, so rdX = X B still holds
+// with it left out; checked on X's rows). Where an empty cell makes a non-zero column aliased (as
+// in a three-way interaction) lmerTest's L comes from least squares on the data; not reproduced.
 std::optional<std::vector<TermHypothesis>> Type3Hypotheses(const ModelFrame& frame);
 
 }  // namespace lmm::inference::ddf
