@@ -115,6 +115,36 @@ TEST(StreamFit, EqualsInMemoryByMlWithNumericGroupsAndAliasing) {
     EXPECT_NEAR(s.modes[0].modes(c, 0), m.modes[0].modes(c, 0), 1e-8);
 }
 
+TEST(StreamFit, CrlfLineEndsAndSmallChunksGiveTheSameFit) {
+  TempDir dir;
+  std::string lf = ClusteredCsv({});
+  std::string crlf;
+  for (char c : lf) crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
+  const std::string path = dir.Write("d.csv", crlf);
+  const std::string formula = "y ~ x1 * f + (1 | g)";
+  const FitResult m = InMemory(path, formula, {});
+  ExpectSameFit(Streamed(path, formula, {}, 2048), m);
+}
+
+TEST(StreamFit, RefusesAColumnThatIsNumbersInOneChunkAndTextInAnother) {
+  TempDir dir;
+  std::string csv = "y,x,g\n";
+  for (int i = 0; i < 2000; ++i)
+    csv += fmt::format("{},{},{}\n", (i * 37) % 11, i % 7,
+                       i < 1000 ? std::to_string(i % 9) : fmt::format("k{}", i % 9));
+  const std::string path = dir.Write("d.csv", csv);
+  try {
+    Streamed(path, "y ~ x + (1 | g)", {}, 1024);
+    ADD_FAILURE() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kData);
+    EXPECT_NE(std::string(e.what()).find("column 'g'"), std::string::npos) << e.what();
+  }
+  // One chunk (chunks are read 4 KiB at least; this file is larger): the reader types g as text,
+  // as in memory, and the fit goes through.
+  EXPECT_NO_THROW(Streamed(path, "y ~ x + (1 | g)", {}, int64_t{1} << 20));
+}
+
 TEST(StreamFit, RefusesModelsAndOptionsOutsideItsScope) {
   TempDir dir;
   const std::string path = dir.Write("d.csv", ClusteredCsv({}));
