@@ -117,11 +117,12 @@ FitCoreResult FitCore(Evaluator& evaluator, const ModelFrame& frame, const FitCo
   if (static_cast<int>(start.size()) != layout.size())
     throw UsageError("fit: the start value of theta has " + std::to_string(start.size()) +
                      " values; the model has " + std::to_string(layout.size()));
+  bool start_ok = false;
   if (!options.start) {
     const std::optional<std::vector<double>> moments = MomentStart(frame, layout);
-    if (moments && std::isfinite(objective(*moments))) start = *moments;
+    if (moments && std::isfinite(objective(*moments))) start = *moments, start_ok = true;
   }
-  if (!std::isfinite(objective(start)))
+  if (!start_ok && !std::isfinite(objective(start)))
     throw Error(ErrorKind::kNumerical,
                 "fit: the objective cannot be evaluated at the start of "
                 "theta (is X of full column rank?)");
