@@ -14,6 +14,7 @@
 #include "scale/memory_limit.h"
 #include "scale/stream_evaluator.h"
 #include "scale/stream_schema.h"
+#include "scale/stream_start.h"
 
 namespace lmm::scale {
 namespace {
@@ -165,6 +166,7 @@ StreamedModel BuildStreamedModel(const StreamOptions& options, Collective& colle
     for (double v : collective.GatherDoubles(mine)) combined.MixDouble(v);
     out.response_hash = Hex(combined.value());
   }
+  out.start = StreamMomentStart(out.frame, pieces, collective);
   out.evaluator = std::make_unique<StreamEvaluator>(out.frame, std::move(pieces), collective);
   report.peak_rss_bytes = PeakRssBytes();
   return out;

@@ -5,7 +5,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "likelihood/evaluator.h"
 #include "lmm/data_frame.h"
@@ -37,6 +39,8 @@ struct StreamReport {
 struct StreamedModel {
   ModelFrame frame;  // no rows: y, x (0 x p), the term's z and level are empty
   std::string response_hash;
+  // The optimizer's start for a random-intercept model (StreamMomentStart), else empty.
+  std::optional<std::vector<double>> start;
   std::unique_ptr<Evaluator> evaluator;  // a StreamEvaluator
   StreamReport report;
 };
