@@ -91,6 +91,12 @@ cases <- list(
   # An empty cell: its column is aliased (zero in the data); lmerTest still builds its hypotheses.
   list(name = "empty_cell", data = ff[!(ff$A == "a3" & ff$B == "b3"), ],
        formula = "y ~ A * B + (1 | g)"),
+  # Two empty cells of a three-way interaction: the A:B:C columns dropped have rows, so lmerTest's
+  # ginv(X) rdX is a least-squares fit on the data.
+  list(name = "three_way_empty_cells",
+       data = fff[!(fff$A == "a2" & fff$B == "b2" & fff$C == "c1") &
+                  !(fff$A == "a3" & fff$B == "b1" & fff$C == "c2"), ],
+       formula = "y ~ A * B * C + (1 | g)"),
   # Shared data, a real unbalanced factor x continuous case (Sex x age on Orthodont).
   list(name = "orthodont", data = read.csv("../shared/data/orthodont.csv"),
        formula = "distance ~ age * Sex + (1 | Subject)")

@@ -59,9 +59,9 @@ bool AttributeEmptyCells(const ModelFrame& frame, TermCoding& c) {
   return true;
 }
 
-// Lays out each term's coded columns, with -1 at its aliased cells, after checking that those
-// cells are empty: no row has all of the cell's levels, read from the factors' main-effect columns
-// (which must be in X). lmerTest's rdX then has a zero column there and ginv(X) rdX is still B.
+// Lays out each term's coded columns, with -1 at its aliased cells, and checks whether those cells
+// are empty: no row has all of the cell's levels, read from the factors' main-effect columns
+// (which must be in X).
 bool PlaceEmptyCells(const ModelFrame& frame, TermCoding& c) {
   for (TermLayout& t : c.terms) {
     int width = 1;
@@ -86,10 +86,10 @@ bool PlaceEmptyCells(const ModelFrame& frame, TermCoding& c) {
       }
       if (t.position_column[static_cast<size_t>(position)] == -1) return false;
       t.position_column[static_cast<size_t>(position)] = -1;
-      for (Eigen::Index i = 0; i < frame.x.rows(); ++i) {
+      for (Eigen::Index i = 0; i < frame.x.rows() && c.cells_empty; ++i) {
         bool in_cell = true;
         for (int j : indicators) in_cell = in_cell && frame.x(i, j) == 1.0;
-        if (in_cell) return false;
+        if (in_cell) c.cells_empty = false;
       }
     }
     size_t next = 0;
@@ -139,11 +139,17 @@ std::optional<TermCoding> ReadTermCoding(const ModelFrame& frame) {
     for (int j = 0; j < p; ++j)
       if (frame.fixed_term[static_cast<size_t>(j)] == static_cast<int>(t))
         layout.columns.push_back(j);
-    if (layout.columns.empty()) return std::nullopt;
     for (const Variable& v : term.variables) {
       bool is_factor = v.kind == Variable::Kind::kFactor;
-      if (v.kind == Variable::Kind::kColumn)
-        is_factor = !NamedAsNumber(v.label, layout, frame.fixed_names);
+      if (v.kind == Variable::Kind::kColumn) {
+        // A term whose columns are all aliased: the variable's kind from an earlier term.
+        if (!layout.columns.empty())
+          is_factor = !NamedAsNumber(v.label, layout, frame.fixed_names);
+        else if (c.factor.count(v.label))
+          is_factor = c.factor.at(v.label);
+        else
+          return std::nullopt;
+      }
       const auto [it, fresh] = c.factor.emplace(v.label, is_factor);
       if (!fresh && it->second != is_factor) return std::nullopt;
       // R's rule (design/term_columns.h): contrasts when the term without the factor is empty or

@@ -40,6 +40,10 @@ struct TermCoding {
   std::map<std::string, int> levels;
   int intercept = -1;  // column of "(Intercept)"
   int p = 0;
+  // Every aliased column is an empty cell, zero in the data: X B = rdX holds for the B of the
+  // coding rules with those columns left out. Else (a cell with rows aliased by the others, as in
+  // a three-way interaction with empty cells) rdX is not in the span of X.
+  bool cells_empty = true;
 };
 
 // Number of columns variable k contributes to term t: 1 for a number, the levels (minus one under

@@ -82,6 +82,55 @@ void ZapSmall(Eigen::MatrixXd& x) {
   x = (x.array() * scale).round() / scale;
 }
 
+// lmerTest's L = zapsmall(t(ginv(X) rdX)) computed on the data, for codings where rdX is not in
+// the span of X. rdX is rebuilt from X: each factor's level per row from its main-effect columns
+// (treatment contrasts: level 1 where they are all 0), each number from its own column; a
+// variable without a main effect in X gives nullopt.
+std::optional<Eigen::MatrixXd> LeastSquaresL(const ModelFrame& frame, const TermCoding& c,
+                                             const std::vector<int>& first_row, Eigen::Index q) {
+  const Eigen::Index n = frame.x.rows();
+  std::map<std::string, std::vector<int>> codes;
+  std::map<std::string, Eigen::VectorXd> numbers;
+  for (const auto& [v, is_factor] : c.factor) {
+    const auto main = std::find_if(c.terms.begin(), c.terms.end(), [&](const TermLayout& m) {
+      return m.order.size() == 1 && m.order[0] == v && m.empty_cells.empty() &&
+             (!is_factor || m.contrasts[0]);
+    });
+    if (main == c.terms.end()) return std::nullopt;
+    if (!is_factor) {
+      numbers[v] = frame.x.col(main->columns[0]);
+      continue;
+    }
+    std::vector<int>& code = codes[v];
+    code.assign(static_cast<size_t>(n), 0);
+    for (size_t a = 0; a < main->columns.size(); ++a)
+      for (Eigen::Index i = 0; i < n; ++i)
+        if (frame.x(i, main->columns[a]) == 1.0)
+          code[static_cast<size_t>(i)] = static_cast<int>(a) + 1;
+  }
+  Eigen::MatrixXd rdx = Eigen::MatrixXd::Zero(n, q);
+  rdx.col(0).setOnes();
+  for (size_t t = 0; t < c.terms.size(); ++t) {
+    const TermLayout& term = c.terms[t];
+    for (Eigen::Index i = 0; i < n; ++i) {
+      double value = 1;
+      int index = 0, radix = 1;
+      for (const std::string& v : term.order) {
+        if (!c.factor.at(v)) {
+          value *= numbers.at(v)(i);
+          continue;
+        }
+        index += codes.at(v)[static_cast<size_t>(i)] * radix;
+        radix *= c.levels.at(v);
+      }
+      rdx(i, first_row[t] + index) = value;
+    }
+  }
+  Eigen::MatrixXd l = frame.x.colPivHouseholderQr().solve(rdx).transpose();
+  ZapSmall(l);
+  return l;
+}
+
 // lmerTest's doolittle(X'X)$L: the unit lower-triangular factor of X'X = L U (no pivoting), with
 // entries below 1e-6 in absolute value set to zero, as lmerTest does.
 Eigen::MatrixXd Doolittle(const Eigen::MatrixXd& a) {
@@ -171,6 +220,11 @@ std::optional<std::vector<TermHypothesis>> Type3Hypotheses(const ModelFrame& fra
   }
   Eigen::MatrixXd l(static_cast<Eigen::Index>(rows.size()), c.p);
   for (size_t k = 0; k < rows.size(); ++k) l.row(static_cast<Eigen::Index>(k)) = rows[k];
+  if (!c.cells_empty) {
+    std::optional<Eigen::MatrixXd> from_data = LeastSquaresL(frame, c, first_row, l.rows());
+    if (!from_data) return std::nullopt;
+    l = std::move(*from_data);
+  }
 
   // The row of rdX that has the name of each column of X.
   std::vector<Eigen::Index> same_name(static_cast<size_t>(c.p), 0);

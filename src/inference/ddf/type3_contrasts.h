@@ -36,13 +36,15 @@ struct TermHypothesis {
   Eigen::MatrixXd l;  // rows x p
 };
 
-// One hypothesis per fixed term with columns in X, in formula (R terms()) order. nullopt where the
-// construction does not apply and callers fall back to the term's own coefficients: frames without
-// term structure, a formula without an intercept, a factor coded by contrasts against a margin that
-// is not itself a term, or aliased (dropped) columns other than empty cells of an interaction of
-// factors whose main effects are in X (an empty cell's column is zero, so rdX = X B still holds
-// with it left out; checked on X's rows). Where an empty cell makes a non-zero column aliased (as
-// in a three-way interaction) lmerTest's L comes from least squares on the data; not reproduced.
+// One hypothesis per fixed term, in formula (R terms()) order; a term whose columns are all aliased
+// gets none (zero rows), as lmerTest reports NA for it. Aliased columns that are empty cells of an
+// interaction of factors are allowed: where they are all zero in the data, B of the coding rules
+// with them left out still gives rdX = X B; where not (empty cells of a three-way interaction drop
+// columns that have rows), L is lmerTest's least squares on the data, with rdX rebuilt from X's
+// main-effect columns. nullopt where the construction does not apply and callers fall back to the
+// term's own coefficients: frames without term structure, a formula without an intercept, a factor
+// coded by contrasts against a margin that is not itself a term, other aliased columns, or (for the
+// least-squares case) a variable without a main effect in X.
 std::optional<std::vector<TermHypothesis>> Type3Hypotheses(const ModelFrame& frame);
 
 }  // namespace lmm::inference::ddf
