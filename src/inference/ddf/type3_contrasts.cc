@@ -84,7 +84,7 @@ void ZapSmall(Eigen::MatrixXd& x) {
 
 // lmerTest's L = zapsmall(t(ginv(X) rdX)) computed on the data, for codings where rdX is not in
 // the span of X. rdX is rebuilt from X: each factor's level per row from its main-effect columns
-// (treatment contrasts: level 1 where they are all 0), each number from its own column; a
+// (treatment contrasts: the first level where they are all 0), each number from its own column; a
 // variable without a main effect in X gives nullopt.
 std::optional<Eigen::MatrixXd> LeastSquaresL(const ModelFrame& frame, const TermCoding& c,
                                              const std::vector<int>& first_row, Eigen::Index q) {
@@ -96,7 +96,7 @@ std::optional<Eigen::MatrixXd> LeastSquaresL(const ModelFrame& frame, const Term
       return m.order.size() == 1 && m.order[0] == v && m.empty_cells.empty() &&
              (!is_factor || m.contrasts[0]);
     });
-    if (main == c.terms.end()) return std::nullopt;
+    if (main == c.terms.end() || main->columns.empty()) return std::nullopt;
     if (!is_factor) {
       numbers[v] = frame.x.col(main->columns[0]);
       continue;
