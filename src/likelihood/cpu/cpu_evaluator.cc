@@ -50,7 +50,7 @@ CpuEvaluator::CpuEvaluator(const ModelFrame& frame, const EvaluatorOptions& opti
   chunk_xy_.assign(num_chunks_ * (p_ + 1) * cp_.m, 0.0);
   s_ = Eigen::MatrixXd::Zero(cp_.m, cp_.m);
   tail_ = Eigen::MatrixXd::Zero(p_ + 1, p_ + 1);
-  sparse_ = cpu::ChooseRestFactor(cp_, options.rest);
+  sparse_ = cpu::ChooseRestFactor(cp_, options.rest, &pattern_);
   scale_ = Eigen::VectorXd::Ones(cp_.m);
   // Work lists of the term-row scatter: for each chunk of columns of S, the levels (in order)
   // with panel rows in it, and those rows.
@@ -165,6 +165,11 @@ void CpuEvaluator::FormSchurComplement() {
       const int64_t j1 = std::min(m, (t + 1) * kScaleColumns);
       for (int64_t j = t * kScaleColumns; j < j1; ++j) {
         const double sj = scale_(j);
+        if (sparse_) {  // only the entries that can be nonzero; the others stay 0
+          s_(j, j) = scale_(j) * cp_.a(j, j) * sj;
+          for (const int32_t i : pattern_[j]) s_(i, j) = scale_(i) * cp_.a(i, j) * sj;
+          continue;
+        }
         for (int64_t i = j; i < m; ++i) s_(i, j) = scale_(i) * cp_.a(i, j) * sj;
       }
     });

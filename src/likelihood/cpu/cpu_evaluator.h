@@ -73,6 +73,7 @@ class CpuEvaluator final : public Evaluator {
   Eigen::MatrixXd s_;  // m x m: S, then (dense factorization) its Cholesky factor (lower)
   Eigen::MatrixXd tail_;  // (p+1) x (p+1): the [X y] block of L_S (lower)
   std::unique_ptr<cpu::SupernodalCholesky> sparse_;  // set when S is factored supernodally
+  cpu::LowerPattern pattern_;  // then: S's possible nonzeros below the diagonal (the rest stay 0)
   mutable Eigen::MatrixXd dense_factor_;             // supernodal case: L_S, computed on demand
   mutable bool dense_factor_valid_ = false;
   Eigen::VectorXd scale_;                      // m: Lambda_r's diagonal when every q_b == 1

@@ -67,7 +67,8 @@ LowerPattern RestPattern(const CrossProducts& cp) {
 }
 
 std::unique_ptr<SupernodalCholesky> ChooseRestFactor(const CrossProducts& cp,
-                                                     RestFactorization mode) {
+                                                     RestFactorization mode,
+                                                     LowerPattern* pattern) {
   if (mode == RestFactorization::kDense || cp.mt == 0) return nullptr;
   if (mode == RestFactorization::kAuto && cp.mt < kMinTermRows) return nullptr;
   const double m = static_cast<double>(cp.m);
@@ -77,11 +78,13 @@ std::unique_ptr<SupernodalCholesky> ChooseRestFactor(const CrossProducts& cp,
                                   ? static_cast<int64_t>(0.6 * m * (m + 1) / 2)
                                   : static_cast<int64_t>(m * (m + 1) / 2) + 1;
   SupernodalPlan plan;
-  if (!PlanSupernodal(RestPattern(cp), cp.m - cp.mt, max_entries, plan)) return nullptr;
+  LowerPattern structure = RestPattern(cp);
+  if (!PlanSupernodal(structure, cp.m - cp.mt, max_entries, plan)) return nullptr;
   if (mode == RestFactorization::kAuto && plan.flops > kMaxFlopFraction * dense_flops)
     return nullptr;
   // Fronts are stored as full squares: bounded by four times the dense matrix.
   if (mode == RestFactorization::kAuto && plan.front_off.back() > 4 * cp.m * cp.m) return nullptr;
+  if (pattern != nullptr) *pattern = std::move(structure);
   return std::make_unique<SupernodalCholesky>(std::move(plan));
 }
 

@@ -6,6 +6,12 @@
 #include "likelihood/cpu/dense_cholesky.h"
 
 namespace lmm::cpu {
+namespace {
+
+// Front columns per task when a lone front is assembled by the pool.
+constexpr int64_t kAssemblyColumns = 32;
+
+}  // namespace
 
 SupernodalCholesky::SupernodalCholesky(SupernodalPlan plan)
     : plan_(std::move(plan)),
@@ -41,27 +47,49 @@ int64_t SupernodalCholesky::FactorFront(int64_t s, const Eigen::MatrixXd& a, Thr
   const int32_t* rows = plan_.rows.data() + plan_.row_off[s];
   double* f = fronts_.data() + plan_.front_off[s];
   // Entries of A in the supernode's columns (lower triangle of the front), and zeros in the
-  // lower triangle of the trailing block, which collects the children's updates.
-  for (int64_t jj = 0; jj < ns; ++jj) {
-    const int64_t oj = perm[rows[jj]];
-    double* col = f + jj * nf;
-    for (int64_t kk = jj; kk < nf; ++kk) {
-      const int64_t oi = perm[rows[kk]];
-      col[kk] = oi >= oj ? a(oi, oj) : a(oj, oi);
+  // lower triangle of the trailing block, which collects the children's updates; then the
+  // extend-add of the children's update matrices, child by child. Each front column is written
+  // by one task, in the same order whatever the task split.
+  const int64_t blocks = (nf + kAssemblyColumns - 1) / kAssemblyColumns;
+  auto assemble = [&](int64_t blk) {
+    const int64_t j1 = std::min(nf, (blk + 1) * kAssemblyColumns);
+    for (int64_t jj = blk * kAssemblyColumns; jj < j1; ++jj) {
+      double* col = f + jj * nf;
+      if (jj >= ns) {
+        std::fill(col + jj, col + nf, 0.0);
+        continue;
+      }
+      const int64_t oj = perm[rows[jj]];
+      for (int64_t kk = jj; kk < nf; ++kk) {
+        const int64_t oi = perm[rows[kk]];
+        col[kk] = oi >= oj ? a(oi, oj) : a(oj, oi);
+      }
     }
+  };
+  if (parallel && blocks > 1) {
+    pool.ParallelFor(blocks, assemble);
+  } else {
+    for (int64_t blk = 0; blk < blocks; ++blk) assemble(blk);
   }
-  for (int64_t jj = ns; jj < nf; ++jj) std::fill(f + jj * nf + jj, f + (jj + 1) * nf, 0.0);
-  // Extend-add of the children's update matrices, in child order.
   for (const int32_t c : children_[s]) {
     const int64_t cf = plan_.front_size(c);
     const int64_t cs = plan_.columns(c);
     const int64_t mc = cf - cs;
     const double* u = fronts_.data() + plan_.front_off[c] + cs + cs * cf;
     const int32_t* map = plan_.map.data() + plan_.map_off[c];
-    for (int64_t b = 0; b < mc; ++b) {
-      double* col = f + map[b] * nf;
-      const double* ucol = u + b * cf;
-      for (int64_t x = b; x < mc; ++x) col[map[x]] += ucol[x];
+    auto add = [&](int64_t blk) {
+      const int64_t b1 = std::min(mc, (blk + 1) * kAssemblyColumns);
+      for (int64_t b = blk * kAssemblyColumns; b < b1; ++b) {
+        double* col = f + map[b] * nf;
+        const double* ucol = u + b * cf;
+        for (int64_t x = b; x < mc; ++x) col[map[x]] += ucol[x];
+      }
+    };
+    const int64_t child_blocks = (mc + kAssemblyColumns - 1) / kAssemblyColumns;
+    if (parallel && child_blocks > 1) {
+      pool.ParallelFor(child_blocks, add);
+    } else {
+      for (int64_t blk = 0; blk < child_blocks; ++blk) add(blk);
     }
   }
   const int64_t failed = PartialCholeskyLower(f, nf, nf, ns, pool, parallel);
