@@ -25,7 +25,8 @@ std::vector<int> Lme4TermOrder(const std::vector<int64_t>& levels);
 // The layout the CPU engine uses (src/likelihood/cpu): terms in Lme4TermOrder; the first term's
 // diagonal block is diagonal (q = 1) or uniform block diagonal and is eliminated level by level,
 // its blocks with the later terms are sparse (one panel per level); the later terms and [X y] form
-// one dense Schur complement.
+// one Schur complement, stored densely and factored densely or, when sparse enough, supernodally
+// (src/likelihood/cpu/rest_factor.h). The kinds here are the structure, not that choice.
 BlockPlan PlanBlocks(const ModelFrame& frame);
 
 const char* BlockKindName(BlockKind kind);
