@@ -1,6 +1,7 @@
 // Fit(): estimation by FitCore, then inference on top of the same evaluator interface.
 #include "lmm/fit.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -88,8 +89,16 @@ FitResult Fit(const ModelFrame& frame, const FitOptions& options) {
     inference::ddf::ApplySmallSampleInference(model, ddf_options, &fit);
   }
 
+  // The polish's Hessian stencil (central in every coordinate) is reused for the information.
+  inference::KnownEvaluations known;
+  if (const auto& hd = core.optimizer.hessian_differences;
+      hd && std::none_of(hd->at_bound.begin(), hd->at_bound.end(), [](bool b) { return b; })) {
+    known.center = hd->center;
+    known.steps = hd->steps;
+    known.pieces = &core.evaluated;
+  }
   const inference::VarianceComponentTable vc = inference::EstimateVarianceComponents(
-      *ev, frame, core.theta, options.reml, options.level);
+      *ev, frame, core.theta, options.reml, options.level, known);
   fit.random_effects = vc.terms;
   fit.residual = vc.residual;
   fit.lr_test_vs_linear = inference::LrTestVsLinear(*ev, core.objective, options.reml);

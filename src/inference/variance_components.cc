@@ -25,7 +25,7 @@ struct Pieces {
 };
 
 // Hessian of the deviance in the free components of alpha, by the chain rule through
-// x = ((theta - theta_hat) / c, log sigma), c_i = max(|theta_hat_i|, 0.1):
+// x = ((theta - theta_hat) / c, log sigma - log sigma_hat), c_i = max(|theta_hat_i|, 0.1):
 //   H_alpha = J' H_x J,  J = dx / dalpha,
 // J by central differences of the map (no factorization), H_x by central differences of the
 // deviance. Given log|L|^2, log|R_X|^2 and pwrss at theta, the deviance is explicit in sigma, so
@@ -34,18 +34,40 @@ struct Pieces {
 // 1 + 2 m + 2 m (m - 1) for m = k + 1 coordinates of alpha. The chain rule's second term,
 // sum_i dD/dx_i d^2 x_i / dalpha^2, is dropped: at the estimate dD/dlog sigma = 0 exactly
 // (sigma^2 profiled) and dD/dtheta is the optimizer's converged gradient.
+//
+// With a known stencil (KnownEvaluations), x is centered at its center with c = its steps and
+// differenced with a unit step, so that every theta point is one the caller evaluated: the
+// values are looked up, and only points it lacks (one-sided coordinates) are factored.
 Eigen::MatrixXd DevianceHessian(Evaluator& ev, const StataMetric& metric,
                                 const Eigen::VectorXd& alpha, const std::vector<int>& free,
-                                std::span<const double> theta_hat, bool reml) {
+                                std::span<const double> theta_hat, bool reml,
+                                const KnownEvaluations& known) {
   const int k = static_cast<int>(theta_hat.size());
+  const bool reuse = known.pieces != nullptr && static_cast<int>(known.center.size()) == k &&
+                     static_cast<int>(known.steps.size()) == k;
+  std::vector<double> center(theta_hat.begin(), theta_hat.end());
   Eigen::VectorXd c(k);
   for (int i = 0; i < k; ++i) c(i) = std::max(std::abs(theta_hat[i]), 0.1);
+  if (reuse) {
+    center = known.center;
+    for (int i = 0; i < k; ++i) c(i) = known.steps[i];
+  }
+  // log sigma enters as (log sigma - log sigma_hat) / c_sigma, so that the difference step
+  // (1 with a known stencil, else kInformationStep) is kInformationStep in log sigma.
+  const double step = reuse ? 1.0 : kInformationStep;
+  const double c_sigma = kInformationStep / step;
+  double log_sigma_hat = 0;
+  {
+    double sigma2 = 0;
+    metric.ToTheta(alpha, &sigma2);
+    log_sigma_hat = 0.5 * std::log(sigma2);
+  }
   auto to_x = [&](const Eigen::VectorXd& a) {
     double sigma2 = 0;
     const std::vector<double> theta = metric.ToTheta(a, &sigma2);
     Eigen::VectorXd x(k + 1);
-    for (int i = 0; i < k; ++i) x(i) = (theta[i] - theta_hat[i]) / c(i);
-    x(k) = 0.5 * std::log(sigma2);
+    for (int i = 0; i < k; ++i) x(i) = (theta[i] - center[i]) / c(i);
+    x(k) = (0.5 * std::log(sigma2) - log_sigma_hat) / c_sigma;
     return x;
   };
   const int nf = static_cast<int>(free.size());
@@ -65,8 +87,15 @@ Eigen::MatrixXd DevianceHessian(Evaluator& ev, const StataMetric& metric,
   const double dof = reml ? n - ev.p() : n;
   auto deviance = [&](const Eigen::VectorXd& x) {
     std::vector<double> theta(k);
-    for (int i = 0; i < k; ++i) theta[i] = theta_hat[i] + c(i) * x(i);
+    for (int i = 0; i < k; ++i) theta[i] = center[i] + c(i) * x(i);
     auto it = cache.find(theta);
+    if (it == cache.end() && reuse) {
+      const auto hit = known.pieces->find(theta);
+      if (hit != known.pieces->end())
+        it = cache.emplace(theta, Pieces{true, hit->second.logdet_l, hit->second.logdet_rx,
+                                         hit->second.pwrss})
+                 .first;
+    }
     if (it == cache.end()) {
       Pieces p;
       p.ok = ev.Update(theta).ok();
@@ -75,14 +104,13 @@ Eigen::MatrixXd DevianceHessian(Evaluator& ev, const StataMetric& metric,
     }
     const Pieces& p = it->second;
     if (!p.ok) return kNaN;
-    const double sigma2 = std::exp(2 * x(k));
+    const double sigma2 = std::exp(2 * (log_sigma_hat + c_sigma * x(k)));
     double dev = p.logdet_l + dof * std::log(2 * M_PI * sigma2) + p.pwrss / sigma2;
     if (reml) dev += p.logdet_rx;
     return dev;
   };
-  Eigen::VectorXd x0 = Eigen::VectorXd::Zero(k + 1);
-  x0(k) = to_x(alpha)(k);
-  const Eigen::MatrixXd hx = CentralHessian(deviance, x0, used);
+  const Eigen::VectorXd x0 = Eigen::VectorXd::Zero(k + 1);
+  const Eigen::MatrixXd hx = CentralHessian(deviance, x0, used, step);
   Eigen::MatrixXd ju(used.size(), nf);
   for (size_t a = 0; a < used.size(); ++a) ju.row(static_cast<Eigen::Index>(a)) = jac.row(used[a]);
   return ju.transpose() * hx * ju;
@@ -115,7 +143,7 @@ double UnprofiledDeviance(Evaluator& ev, std::span<const double> theta, double s
 
 VarianceComponentTable EstimateVarianceComponents(Evaluator& ev, const ModelFrame& frame,
                                                   std::span<const double> theta_hat, bool reml,
-                                                  double level) {
+                                                  double level, const KnownEvaluations& known) {
   if (!ev.Update(theta_hat).ok()) return {};
   const double sigma2 = ev.sigma2(reml);
   const StataMetric metric(ev.layout(), frame);
@@ -142,7 +170,7 @@ VarianceComponentTable EstimateVarianceComponents(Evaluator& ev, const ModelFram
   table.alpha_covariance = Eigen::MatrixXd::Constant(m, m, kNaN);
   Eigen::MatrixXd cov = Eigen::MatrixXd::Zero(m, m);
   {
-    const Eigen::MatrixXd hess = DevianceHessian(ev, metric, alpha, free, theta_hat, reml);
+    const Eigen::MatrixXd hess = DevianceHessian(ev, metric, alpha, free, theta_hat, reml, known);
     // Information = Hessian of -log L = hess / 2.
     const Eigen::MatrixXd info_inv = (0.5 * hess).inverse();
     for (size_t a = 0; a < free.size(); ++a)

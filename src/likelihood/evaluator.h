@@ -8,6 +8,7 @@
 
 #include <Eigen/Dense>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <span>
 #include <vector>
@@ -19,6 +20,13 @@
 namespace lmm {
 
 enum class Backend { kCpu, kGpu };
+
+// What a successful Update() leaves for the objective, recorded per theta so that later work at
+// the same theta (information matrices by finite differences) need not factor again.
+struct ObjectivePieces {
+  double logdet_l = 0, logdet_rx = 0, pwrss = 0;
+};
+using PiecesByTheta = std::map<std::vector<double>, ObjectivePieces>;
 
 // How the CPU backend factors the Schur complement of the terms after the first: densely, or by
 // a supernodal sparse Cholesky after a fill-reducing ordering (crossed terms with many levels,

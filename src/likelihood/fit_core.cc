@@ -104,13 +104,17 @@ FitCoreResult FitCore(Evaluator& evaluator, const ModelFrame& frame, const FitCo
   // exceptions from the objective as a failed run rather than passing them on, so the failure is
   // also recorded and rethrown after it returns.
   std::string device_error;
+  PiecesByTheta evaluated;
   const ObjectiveFunction objective = [&](std::span<const double> theta) {
     const Status s = ev->Update(theta);
     if (s.code() == Status::Code::kDevice) {
       device_error = "fit: the GPU failed: " + s.ToString();
       throw Error(ErrorKind::kNumerical, device_error);
     }
-    return s.ok() ? ev->Objective(reml) : std::numeric_limits<double>::infinity();
+    if (!s.ok()) return std::numeric_limits<double>::infinity();
+    evaluated.emplace(std::vector<double>(theta.begin(), theta.end()),
+                      ObjectivePieces{ev->logdet_l(), ev->logdet_rx(), ev->pwrss()});
+    return ev->Objective(reml);
   };
 
   std::vector<double> start = options.start.value_or(layout.start());
@@ -139,6 +143,7 @@ FitCoreResult FitCore(Evaluator& evaluator, const ModelFrame& frame, const FitCo
   if (!s.ok()) throw Error(ErrorKind::kNumerical, "fit: at the optimum: " + s.ToString());
   r.theta = r.optimizer.x;
   CollectEstimates(*ev, frame, options, r);
+  r.evaluated = std::move(evaluated);
   r.threads = options.threads > 0
                   ? options.threads
                   : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));

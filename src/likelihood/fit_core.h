@@ -62,6 +62,8 @@ struct FitCoreResult {
   std::vector<TermEstimates> terms;  // ModelFrame order
   OptimizerResult optimizer;
   ConvergenceInfo convergence;
+  // The pieces of every successful evaluation of the fit, by theta (a few hundred at most).
+  PiecesByTheta evaluated;
   double seconds = 0;  // whole fit, evaluator construction included
   int threads = 1;
 };

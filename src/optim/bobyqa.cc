@@ -74,9 +74,10 @@ void Polish(Counted& f, const std::vector<double>& lower, const std::vector<doub
   for (int step = 0; step < steps; ++step) {
     Derivatives d = FiniteDifferences(fn, result.x, result.value, lower, upper, kPolishStep,
                                       /*with_hessian=*/step == 0);
-    if (step == 0)
+    if (step == 0) {
       hessian = d.hessian;
-    else
+      result.hessian_differences = d;
+    } else
       d.hessian = hessian;
     result.derivatives = d;
     result.derivatives_distance = 0;

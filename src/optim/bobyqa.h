@@ -19,6 +19,10 @@ struct Derivatives {
   Eigen::MatrixXd hessian;
   std::vector<bool> at_bound;  // coordinates differenced one-sidedly
   int evaluations = 0;
+  // The point differenced and each coordinate's step h_i: the function was evaluated at
+  // center +- h_i e_i, center +- h_i / 2 e_i and, with the Hessian, center +- h_i e_i +- h_j e_j
+  // (central coordinates; see finite_difference.h for those at a bound).
+  std::vector<double> center, steps;
 };
 
 struct OptimizerOptions {
@@ -54,6 +58,9 @@ struct OptimizerResult {
   // polish point. Empty when the polish did not end that way.
   std::optional<Derivatives> derivatives;
   double derivatives_distance = 0;
+  // The polish's differencing with the Hessian (its first step), whatever happened after it:
+  // its points are reusable by callers that record the function's values (empty without polish).
+  std::optional<Derivatives> hessian_differences;
 };
 
 // Minimizes f over lower <= x <= upper (infinite bounds allowed) from `start` (clamped into the

@@ -19,7 +19,10 @@ Derivatives FiniteDifferences(const ObjectiveFunction& f, const std::vector<doub
   d.gradient = Eigen::VectorXd::Zero(k);
   d.hessian = Eigen::MatrixXd::Zero(k, k);
   d.at_bound.assign(k, false);
-  std::vector<double> h(k), sign(k, 1.0), f_step(k);
+  std::vector<double>& h = d.steps;
+  h.assign(k, 0.0);
+  d.center = x;
+  std::vector<double> sign(k, 1.0), f_step(k);
   std::vector<double> point = x;
   auto eval = [&](std::span<const double> p) {
     ++d.evaluations;
