@@ -113,7 +113,8 @@ Runner AddFitCommand(CLI::App& app) {
       "Fit a linear mixed model by REML (default) or ML and report fixed effects (estimate, SE, z, "
       "p, CI), variance components (with SEs and CIs as Stata computes them), log-likelihood, "
       "AIC/BIC, the LR test against the linear model, the Wald test, convergence diagnostics; with "
-      "--ddf, t tests with small-sample degrees of freedom and F tests of each fixed term.");
+      "--ddf, t tests with small-sample degrees of freedom and Type III F tests of each fixed "
+      "term (as lmerTest's anova).");
   auto f = std::make_shared<FitFlags>();
   AddDataFlags(*command, f->data);
   auto* reml = command->add_flag("--reml", f->reml, "restricted maximum likelihood (the default)");
