@@ -13,7 +13,7 @@ constexpr double kMaxFlopFraction = 0.45;
 // Lower-triangle bit matrix of the term rows, stored by column.
 class BitPattern {
  public:
-  explicit BitPattern(int64_t n) : n_(n), words_((n + 63) / 64), bits_(n * words_, 0) {}
+  explicit BitPattern(int64_t n) : words_((n + 63) / 64), bits_(n * words_, 0) {}
   void Set(int64_t i, int64_t j) {
     if (i < j) std::swap(i, j);
     if (i != j) bits_[j * words_ + i / 64] |= uint64_t{1} << (i % 64);
@@ -27,7 +27,7 @@ class BitPattern {
   }
 
  private:
-  int64_t n_, words_;
+  int64_t words_;
   std::vector<uint64_t> bits_;
 };
 
