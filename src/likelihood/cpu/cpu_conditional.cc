@@ -11,21 +11,20 @@
 
 namespace lmm {
 
-Eigen::VectorXd CpuEvaluator::CenteredBeta() const {
-  Eigen::VectorXd beta(p_);
+void CpuEvaluator::CenteredBeta(Eigen::VectorXd& beta) const {
   for (int i = p_ - 1; i >= 0; --i) {
     double v = tail_(p_, i);
     for (int k = i + 1; k < p_; ++k) v -= tail_(k, i) * beta(k);
     beta(i) = v / tail_(i, i);
   }
-  return beta;
 }
 
 void CpuEvaluator::SolveModes(Eigen::VectorXd& u0, Eigen::VectorXd& ur) const {
   const int64_t mt = cp_.mt;
   const int q0 = cp_.q0;
   const int w = p_ + 1;
-  const Eigen::VectorXd beta_c = CenteredBeta();
+  Eigen::VectorXd beta_c(p_);
+  CenteredBeta(beta_c);
   const Eigen::MatrixXd& ls = RestFactor();
   ur.resize(mt);
   if (mt > 0) {

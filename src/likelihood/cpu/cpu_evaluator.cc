@@ -271,7 +271,7 @@ Status CpuEvaluator::Update(std::span<const double> theta) {
   // beta_c solves R_X beta_c = r_Xy with R_X = L_S(X, X)'; map back from the centered basis
   // X_c = X M, M = I - e_0 s' / v: beta = M beta_c (+ y shift / v on the intercept) and
   // R_X = R_Xc M^{-1} = R_Xc (I + e_0 s' / v), which changes row 0 only.
-  beta_ = CenteredBeta();
+  CenteredBeta(beta_);
   for (int i = 0; i < p_; ++i)
     for (int j = 0; j < p_; ++j) rx_(i, j) = j >= i ? tail_(j, i) : 0.0;
   const cpu::CenteringInfo& cen = cp_.centering;

@@ -54,7 +54,8 @@ class CpuEvaluator final : public Evaluator {
   template <int Q>
   void EliminateLevels(int64_t chunk);
   void FormSchurComplement();
-  Eigen::VectorXd CenteredBeta() const;
+  // beta in the centered basis from the [X y] block of L_S, into `beta` (p values, no allocation).
+  void CenteredBeta(Eigen::VectorXd& beta) const;
   // u of all random effects: u0 (l0 x q0, level-major) and ur (mt).
   void SolveModes(Eigen::VectorXd& u0, Eigen::VectorXd& ur) const;
 
