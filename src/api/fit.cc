@@ -1,17 +1,14 @@
 // Fit(): estimation by FitCore, then inference on top of the same evaluator interface.
 #include "lmm/fit.h"
 
-#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 
 #include "inference/ddf/small_sample.h"
+#include "inference/fit_report.h"
 #include "inference/fit_summary.h"
-#include "inference/fixed_effects.h"
-#include "inference/lr_test.h"
-#include "inference/variance_components.h"
 #include "likelihood/fit_core.h"
 #include "likelihood/gpu/gpu_probe.h"
 #include "lmm/error.h"
@@ -61,50 +58,7 @@ FitResult Fit(const ModelFrame& frame, const FitOptions& options) {
   core.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   inference::AddResponseOffset(frame, core);
   fit.backend = core_options.backend == Backend::kGpu ? "gpu" : "cpu";
-  fit.theta = core.theta;
-  inference::CopyConvergence(core, fit);
-
-  fit.loglik = core.loglik;
-  fit.deviance = core.objective;
-  fit.df_model = core.p + static_cast<int>(core.theta.size()) + 1;
-  fit.aic = fit.deviance + 2.0 * fit.df_model;
-  fit.bic = fit.deviance + std::log(static_cast<double>(core.n)) * fit.df_model;
-
-  fit.fixed_covariance = core.beta_covariance;
-  fit.fixed_effects =
-      inference::FixedEffectsTable(frame.fixed_names, core.beta, core.beta_covariance, options.level);
-  fit.has_wald_test = inference::WaldTestAllButIntercept(frame.fixed_names, core.beta,
-                                                         core.beta_covariance, &fit.wald_test);
-  {
-    const ThetaLayout layout(frame);
-    const inference::ddf::FittedModel model{frame,     layout,    core.theta, core.sigma2,
-                                            core.beta, core.beta_covariance, options.reml};
-    inference::ddf::SmallSampleOptions ddf_options;
-    ddf_options.method = options.ddf;
-    ddf_options.information = options.information;
-    ddf_options.tests = options.tests;
-    ddf_options.term_tests = options.term_tests;
-    ddf_options.level = options.level;
-    ddf_options.threads = options.threads;
-    inference::ddf::ApplySmallSampleInference(model, ddf_options, &fit);
-  }
-
-  // The polish's Hessian stencil (central in every coordinate) is reused for the information.
-  inference::KnownEvaluations known;
-  if (const auto& hd = core.optimizer.hessian_differences;
-      hd && std::none_of(hd->at_bound.begin(), hd->at_bound.end(), [](bool b) { return b; })) {
-    known.center = hd->center;
-    known.steps = hd->steps;
-    known.pieces = &core.evaluated;
-  }
-  const inference::VarianceComponentTable vc = inference::EstimateVarianceComponents(
-      *ev, frame, core.theta, options.reml, options.level, known);
-  fit.random_effects = vc.terms;
-  fit.residual = vc.residual;
-  fit.lr_test_vs_linear = inference::LrTestVsLinear(*ev, core.objective, options.reml);
-  fit.has_lr_test = true;
-
-  if (options.conditional_modes) inference::CollectModes(frame, core, fit);
+  inference::ReportFit(*ev, frame, core, options, fit);
   return fit;
 }
 

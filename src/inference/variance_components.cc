@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <optional>
 
 #include "inference/central_hessian.h"
 #include "inference/distributions.h"
@@ -17,12 +18,6 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // Relative step of the map alpha -> (theta, log sigma) when it is differentiated; the map is
 // explicit and smooth, so central differences with this step are accurate to ~1e-11.
 constexpr double kMapStep = 1e-6;
-
-// The deviance's pieces at one theta (one factorization).
-struct Pieces {
-  bool ok = false;
-  double logdet_l = 0, logdet_rx = 0, pwrss = 0;
-};
 
 // Hessian of the deviance in the free components of alpha, by the chain rule through
 // x = ((theta - theta_hat) / c, log sigma - log sigma_hat), c_i = max(|theta_hat_i|, 0.1):
@@ -56,12 +51,7 @@ Eigen::MatrixXd DevianceHessian(Evaluator& ev, const StataMetric& metric,
   // (1 with a known stencil, else kInformationStep) is kInformationStep in log sigma.
   const double step = reuse ? 1.0 : kInformationStep;
   const double c_sigma = kInformationStep / step;
-  double log_sigma_hat = 0;
-  {
-    double sigma2 = 0;
-    metric.ToTheta(alpha, &sigma2);
-    log_sigma_hat = 0.5 * std::log(sigma2);
-  }
+  const double log_sigma_hat = alpha(metric.LogSigmaIndex());
   auto to_x = [&](const Eigen::VectorXd& a) {
     double sigma2 = 0;
     const std::vector<double> theta = metric.ToTheta(a, &sigma2);
@@ -82,28 +72,26 @@ Eigen::MatrixXd DevianceHessian(Evaluator& ev, const StataMetric& metric,
   std::vector<int> used;
   for (int i = 0; i <= k; ++i)
     if (jac.row(i).cwiseAbs().maxCoeff() > 0) used.push_back(i);
-  std::map<std::vector<double>, Pieces> cache;
+  // Pieces per theta point (nullopt where the factorization failed).
+  std::map<std::vector<double>, std::optional<ObjectivePieces>> cache;
   const double n = static_cast<double>(ev.n());
   const double dof = reml ? n - ev.p() : n;
   auto deviance = [&](const Eigen::VectorXd& x) {
     std::vector<double> theta(k);
     for (int i = 0; i < k; ++i) theta[i] = center[i] + c(i) * x(i);
     auto it = cache.find(theta);
-    if (it == cache.end() && reuse) {
-      const auto hit = known.pieces->find(theta);
-      if (hit != known.pieces->end())
-        it = cache.emplace(theta, Pieces{true, hit->second.logdet_l, hit->second.logdet_rx,
-                                         hit->second.pwrss})
-                 .first;
-    }
     if (it == cache.end()) {
-      Pieces p;
-      p.ok = ev.Update(theta).ok();
-      if (p.ok) p.logdet_l = ev.logdet_l(), p.logdet_rx = ev.logdet_rx(), p.pwrss = ev.pwrss();
+      std::optional<ObjectivePieces> p;
+      if (reuse) {
+        const auto hit = known.pieces->find(theta);
+        if (hit != known.pieces->end()) p = hit->second;
+      }
+      if (!p && ev.Update(theta).ok())
+        p = ObjectivePieces{ev.logdet_l(), ev.logdet_rx(), ev.pwrss()};
       it = cache.emplace(theta, p).first;
     }
-    const Pieces& p = it->second;
-    if (!p.ok) return kNaN;
+    if (!it->second) return kNaN;
+    const ObjectivePieces& p = *it->second;
     const double sigma2 = std::exp(2 * (log_sigma_hat + c_sigma * x(k)));
     double dev = p.logdet_l + dof * std::log(2 * M_PI * sigma2) + p.pwrss / sigma2;
     if (reml) dev += p.logdet_rx;

@@ -49,15 +49,6 @@ void TilePair(int64_t idx, int64_t& ti, int64_t& tj) {
   tj = idx - ti * (ti + 1) / 2;
 }
 
-template <class F>
-void ForEach(ThreadPool& pool, bool parallel, int64_t count, F&& body) {
-  if (parallel) {
-    pool.ParallelFor(count, body);
-  } else {
-    for (int64_t i = 0; i < count; ++i) body(i);
-  }
-}
-
 }  // namespace
 
 // Right-looking blocked Cholesky [Golub & Van Loan, Matrix Computations, 4th ed., alg. 4.2.2]:
@@ -76,11 +67,11 @@ int64_t PartialCholeskyLower(double* a, int64_t ld, int64_t n, int64_t k, Thread
     if (r0 >= n) break;
     const int64_t tiles = (n - r0 + kBlock - 1) / kBlock;
     const bool parallel = allow_parallel && n - r0 >= kParallelRows && pool.size() > 1;
-    ForEach(pool, parallel, tiles, [&](int64_t t) {
+    pool.ForEach(parallel, tiles, [&](int64_t t) {
       const int64_t i0 = r0 + t * kBlock;
       SolvePanelRows(a, ld, c, kb, i0, std::min(kBlock, n - i0));
     });
-    ForEach(pool, parallel, tiles * (tiles + 1) / 2, [&](int64_t idx) {
+    pool.ForEach(parallel, tiles * (tiles + 1) / 2, [&](int64_t idx) {
       int64_t ti, tj;
       TilePair(idx, ti, tj);
       const int64_t i0 = r0 + ti * kBlock, j0 = r0 + tj * kBlock;

@@ -66,11 +66,7 @@ int64_t SupernodalCholesky::FactorFront(int64_t s, const Eigen::MatrixXd& a, Thr
       }
     }
   };
-  if (parallel && blocks > 1) {
-    pool.ParallelFor(blocks, assemble);
-  } else {
-    for (int64_t blk = 0; blk < blocks; ++blk) assemble(blk);
-  }
+  pool.ForEach(parallel && blocks > 1, blocks, assemble);
   for (const int32_t c : children_[s]) {
     const int64_t cf = plan_.front_size(c);
     const int64_t cs = plan_.columns(c);
@@ -86,11 +82,7 @@ int64_t SupernodalCholesky::FactorFront(int64_t s, const Eigen::MatrixXd& a, Thr
       }
     };
     const int64_t child_blocks = (mc + kAssemblyColumns - 1) / kAssemblyColumns;
-    if (parallel && child_blocks > 1) {
-      pool.ParallelFor(child_blocks, add);
-    } else {
-      for (int64_t blk = 0; blk < child_blocks; ++blk) add(blk);
-    }
+    pool.ForEach(parallel && child_blocks > 1, child_blocks, add);
   }
   const int64_t failed = PartialCholeskyLower(f, nf, nf, ns, pool, parallel);
   return failed >= 0 ? perm[rows[failed]] : -1;

@@ -32,6 +32,17 @@ class ThreadPool {
         &body);
   }
 
+  // ParallelFor when `parallel`, else the same calls in index order on the calling thread (for
+  // callers that are pool tasks themselves, or whose work is too small to hand out).
+  template <class F>
+  void ForEach(bool parallel, int64_t count, F&& body) {
+    if (parallel) {
+      ParallelFor(count, body);
+    } else {
+      for (int64_t i = 0; i < count; ++i) body(i);
+    }
+  }
+
  private:
   using Task = void (*)(void*, int64_t);
   void Run(int64_t count, Task task, void* ctx);
