@@ -29,9 +29,11 @@ int ResolveThreads(int threads) {
 }  // namespace
 
 CpuEvaluator::CpuEvaluator(const ModelFrame& frame, const EvaluatorOptions& options)
-    : Evaluator(frame),
-      cp_(cpu::BuildCrossProducts(frame, layout_)),
-      pool_(ResolveThreads(options.threads)) {
+    : CpuEvaluator(frame, options, cpu::BuildCrossProducts(frame, ThetaLayout(frame))) {}
+
+CpuEvaluator::CpuEvaluator(const ModelFrame& frame, const EvaluatorOptions& options,
+                           cpu::CrossProducts cp)
+    : Evaluator(frame), cp_(std::move(cp)), pool_(ResolveThreads(options.threads)) {
   const int q0 = cp_.q0;
   if (q0 > cpu::kMaxSmallQ)
     throw Error(ErrorKind::kUsage, "evaluator: the term for " + frame.random[cp_.term0].group +

@@ -30,6 +30,9 @@ namespace lmm {
 class CpuEvaluator final : public Evaluator {
  public:
   CpuEvaluator(const ModelFrame& frame, const EvaluatorOptions& options);
+  // With the cross-products already built for this frame and layout (BuildCrossProducts, or a
+  // copy of another model's with only the response replaced: fit --responses).
+  CpuEvaluator(const ModelFrame& frame, const EvaluatorOptions& options, cpu::CrossProducts cp);
 
   Status Update(std::span<const double> theta) override;
   Eigen::MatrixXd ConditionalModes(int t) const override;
