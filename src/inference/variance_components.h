@@ -18,7 +18,7 @@ struct VarianceComponentTable {
 };
 
 // Evaluations the caller already has: a central-difference stencil in theta (the fit's polish:
-// center +- steps_i e_i, center +- steps_i e_i +- steps_j e_j) and the objective's pieces at
+// center +- steps_i e_i, center +- (steps_i e_i + steps_j e_j)) and the objective's pieces at
 // those and other thetas. When given, the information is differenced on that stencil (the
 // center is within ~1e-6 of the estimate), so that its points cost no factorization.
 struct KnownEvaluations {

@@ -139,6 +139,7 @@ OptimizerResult MinimizeBobyqa(const ObjectiveFunction& f, std::vector<double> s
   opt.set_lower_bounds(lo);
   opt.set_upper_bounds(hi);
   opt.set_ftol_abs(options.ftol_abs);
+  opt.set_ftol_rel(options.ftol_rel);
   opt.set_xtol_rel(options.xtol_rel);
   opt.set_maxeval(options.max_evaluations);
   std::vector<double> step(k, options.initial_step);

@@ -20,7 +20,7 @@ struct Derivatives {
   std::vector<bool> at_bound;  // coordinates differenced one-sidedly
   int evaluations = 0;
   // The point differenced and each coordinate's step h_i: the function was evaluated at
-  // center +- h_i e_i, center +- h_i / 2 e_i and, with the Hessian, center +- h_i e_i +- h_j e_j
+  // center +- h_i e_i, center +- h_i / 2 e_i and, with the Hessian, center +- (h_i e_i + h_j e_j)
   // (central coordinates; see finite_difference.h for those at a bound).
   std::vector<double> center, steps;
 };
@@ -30,7 +30,10 @@ struct OptimizerOptions {
   // tolerances are far below lme4's (rhoend 2e-7): the run stops when a step changes the
   // objective by < ftol_abs or every parameter by < xtol_rel relative. The result is then limited
   // by rounding in the objective (about 1e-13 relative), not by the stopping rule.
+  // ftol_rel: a step that changes the objective by under 1e-13 relative (seven times its
+  // rounding, kObjectiveNoise in bobyqa.cc) is no progress; the Newton polish finishes from there.
   double ftol_abs = 1e-10;
+  double ftol_rel = 1e-13;
   double xtol_rel = 1e-10;
   int max_evaluations = 100000;
   double initial_step = 0.2;  // lme4's rhobeg for theta starting at 1
