@@ -229,6 +229,9 @@ inline FrameSpec SpecFor(const std::string& formula) {
       // Not a reference fit: a vector-valued term after the first block (invariant tests).
       {"Reaction ~ Days + (1 | Subject) + (Days | Subject)",
        {"Reaction", true, {{"Days"}}, {{"Subject", {"1"}}, {"Subject", {"1", "Days"}}}}},
+      // Not a reference fit: a crossed vector-valued term after the first block (supernodal).
+      {"y ~ service + (1 | s) + (1 + service | dept)",
+       {"y", true, {{"service"}}, {{"s", {"1"}}, {"dept", {"1", "service"}}}}},
       {"score ~ factor(drug) + (1 | person)",
        {"score", true, {{"factor(drug)"}}, {{"person", {"1"}}}}},
       {"y ~ 1 + (1 | subject)", {"y", true, {}, {{"subject", {"1"}}}}},

@@ -129,6 +129,9 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         ModelCase{"insteval", "y ~ service + (1 | s) + (1 | d) + (1 | dept:service)",
                   {0.28, 0.44, 0.09}},
+        // A rest term with two columns: Lambda_r is block diagonal, S's pieces are scaled densely.
+        ModelCase{"insteval", "y ~ service + (1 | s) + (1 + service | dept)",
+                  {0.28, 0.44, 0.05, 0.2}},
         ModelCase{"penicillin", "diameter ~ 1 + (1 | plate) + (1 | sample)", {1.5, 3.2}},
         ModelCase{"pastes", "strength ~ 1 + (1 | batch/cask)", {2.9, 1.0}},
         ModelCase{"sleepstudy", "Reaction ~ Days + (1 | Subject) + (Days | Subject)",

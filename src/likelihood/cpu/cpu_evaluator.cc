@@ -52,7 +52,8 @@ CpuEvaluator::CpuEvaluator(const ModelFrame& frame, const EvaluatorOptions& opti
   chunk_xy_.assign(num_chunks_ * (p_ + 1) * cp_.m, 0.0);
   s_ = Eigen::MatrixXd::Zero(cp_.m, cp_.m);
   tail_ = Eigen::MatrixXd::Zero(p_ + 1, p_ + 1);
-  sparse_ = cpu::ChooseRestFactor(cp_, options.rest, &pattern_);
+  sparse_ = cpu::ChooseRestFactor(cp_, options.rest);
+  if (sparse_) assembly_ = std::make_unique<cpu::SchurFrontAssembly>(cp_, sparse_->plan());
   scale_ = Eigen::VectorXd::Ones(cp_.m);
   // Work lists of the term-row scatter: for each chunk of columns of S, the levels (in order)
   // with panel rows in it, and those rows.
@@ -106,8 +107,10 @@ void CpuEvaluator::EliminateLevels(int64_t chunk) {
   const int q0 = Q > 0 ? Q : cp_.q0;
   const int64_t m = cp_.m;
   const int w = p_ + 1;
-  double* xy = chunk_xy_.data() + chunk * w * m;
-  std::fill(xy, xy + w * m, 0.0);
+  // The dense path sums the [X y] rows here; the supernodal one takes the whole P_c P_c' into
+  // its fronts (and forms these sums only when a query needs S).
+  double* xy = sparse_ ? nullptr : chunk_xy_.data() + chunk * w * m;
+  if (xy != nullptr) std::fill(xy, xy + w * m, 0.0);
   // log|L_c|^2 summed as the log of a running product of the pivots (all >= 1, since L_c L_c' =
   // Lambda'D Lambda + I), rescaled by its binary exponent before it can overflow: one log per
   // chunk instead of q0 per level.
@@ -140,23 +143,51 @@ void CpuEvaluator::EliminateLevels(int64_t chunk) {
       row += qb;
     }
     cpu::SolveLowerTransposeRight(l, q0, pc, mc);
-    // [X y] rows of P_c P_c' (lower triangle) into this chunk's partial sum.
-    const int32_t* idx = cp_.row_index.data() + cp_.row_off[c];
-    for (int r = 0; r < w; ++r) {
-      const int64_t i = mc - w + r;
-      double* out = xy + r * m;
-      for (int64_t j = 0; j <= i; ++j) {
-        double v = 0;
-        for (int k = 0; k < q0; ++k) v += pc[i + k * mc] * pc[j + k * mc];
-        out[idx[j]] += v;
-      }
-    }
+    if (xy != nullptr) AddTailProducts<Q>(c, xy);
   }
   chunk_logdet_[chunk] = 2.0 * (std::log(product) + exponent * std::numbers::ln2);
 }
 
+template <int Q>
+void CpuEvaluator::AddTailProducts(int64_t c, double* xy) const {
+  const int q0 = Q > 0 ? Q : cp_.q0;
+  const int64_t m = cp_.m;
+  const int w = p_ + 1;
+  const int64_t mc = cp_.panel_rows(c);
+  const double* pc = panels_.data() + cp_.panel_off[c];
+  const int32_t* idx = cp_.row_index.data() + cp_.row_off[c];
+  for (int r = 0; r < w; ++r) {
+    const int64_t i = mc - w + r;
+    double* out = xy + r * m;
+    for (int64_t j = 0; j <= i; ++j) {
+      double v = 0;
+      for (int k = 0; k < q0; ++k) v += pc[i + k * mc] * pc[j + k * mc];
+      out[idx[j]] += v;
+    }
+  }
+}
+
+void CpuEvaluator::ScaleRestBlocks() const {
+  const int64_t m = cp_.m;
+  s_ = cp_.a;
+  for (size_t b = 0; b < cp_.rest.size(); ++b) {
+    const cpu::RestBlock& rb = cp_.rest[b];
+    for (int64_t l = 0; l < rb.levels; ++l) {
+      const int64_t base = rb.offset + l * rb.q;
+      cpu::MultiplyLowerRight(s_.data() + base * m, m, lambda_r_[b].data(), rb.q,
+                              s_.data() + base * m);
+    }
+  }
+  for (size_t b = 0; b < cp_.rest.size(); ++b) {
+    const cpu::RestBlock& rb = cp_.rest[b];
+    for (int64_t l = 0; l < rb.levels; ++l)
+      cpu::MultiplyLowerTransposeLeft(lambda_r_[b].data(), rb.q, s_.data() + rb.offset + l * rb.q,
+                                      m, m);
+  }
+}
+
 // Step 2: S = Lambda_r' A Lambda_r + I - sum_c E_c P_c P_c' E_c' (lower triangle).
-void CpuEvaluator::FormSchurComplement() {
+void CpuEvaluator::FormSchurComplement() const {
   const int64_t m = cp_.m;
   const int64_t mt = cp_.mt;
   const int q0 = cp_.q0;
@@ -167,30 +198,11 @@ void CpuEvaluator::FormSchurComplement() {
       const int64_t j1 = std::min(m, (t + 1) * kScaleColumns);
       for (int64_t j = t * kScaleColumns; j < j1; ++j) {
         const double sj = scale_(j);
-        if (sparse_) {  // only the entries that can be nonzero; the others stay 0
-          s_(j, j) = scale_(j) * cp_.a(j, j) * sj;
-          for (const int32_t i : pattern_[j]) s_(i, j) = scale_(i) * cp_.a(i, j) * sj;
-          continue;
-        }
         for (int64_t i = j; i < m; ++i) s_(i, j) = scale_(i) * cp_.a(i, j) * sj;
       }
     });
   } else {
-    s_ = cp_.a;
-    for (size_t b = 0; b < cp_.rest.size(); ++b) {
-      const cpu::RestBlock& rb = cp_.rest[b];
-      for (int64_t l = 0; l < rb.levels; ++l) {
-        const int64_t base = rb.offset + l * rb.q;
-        cpu::MultiplyLowerRight(s_.data() + base * m, m, lambda_r_[b].data(), rb.q,
-                                s_.data() + base * m);
-      }
-    }
-    for (size_t b = 0; b < cp_.rest.size(); ++b) {
-      const cpu::RestBlock& rb = cp_.rest[b];
-      for (int64_t l = 0; l < rb.levels; ++l)
-        cpu::MultiplyLowerTransposeLeft(lambda_r_[b].data(), rb.q, s_.data() + rb.offset + l * rb.q,
-                                        m, m);
-    }
+    ScaleRestBlocks();
   }
   for (int64_t i = 0; i < mt; ++i) s_(i, i) += 1.0;
   // Term rows: each chunk of columns of S is owned by one task, which adds the levels' products
@@ -243,12 +255,16 @@ Status CpuEvaluator::Update(std::span<const double> theta) {
                            chunk_failed_[ch]);
     logdet += chunk_logdet_[ch];
   }
-  FormSchurComplement();
   const int64_t mt = cp_.mt;
   const int w = p_ + 1;
   if (sparse_) {
     dense_factor_valid_ = false;
-    const int64_t failed = sparse_->Factor(s_, pool_);
+    if (!rest_scalar_) ScaleRestBlocks();
+    const cpu::SchurSources sources{panels_.data(), rest_scalar_ ? &cp_.a : &s_,
+                                    rest_scalar_ ? scale_.data() : nullptr};
+    const int64_t failed = sparse_->Factor(
+        [&](int64_t s, int64_t j0, int64_t j1, double* f) { assembly_->Add(s, j0, j1, f, sources); },
+        pool_);
     if (failed >= 0)
       return Status::Error(Status::Code::kNotPositiveDefinite,
                            "evaluator: sparse block of the factor is not positive definite", failed);
@@ -256,6 +272,7 @@ Status CpuEvaluator::Update(std::span<const double> theta) {
     for (int j = 0; j < w; ++j)
       for (int i = j; i < w; ++i) tail_(i, j) = sparse_->Entry(mt + i, mt + j);
   } else {
+    FormSchurComplement();
     const int64_t failed = cpu::DenseCholeskyLower(s_, pool_);
     if (failed >= 0)
       return Status::Error(Status::Code::kNotPositiveDefinite,
@@ -285,13 +302,19 @@ Status CpuEvaluator::Update(std::span<const double> theta) {
 }
 
 const Eigen::MatrixXd& CpuEvaluator::RestFactor() const {
-  if (!sparse_) return s_;
-  if (!dense_factor_valid_) {
-    dense_factor_ = s_;
-    cpu::DenseCholeskyLower(dense_factor_, pool_);
+  if (sparse_ && !dense_factor_valid_) {
+    const int64_t w = p_ + 1, m = cp_.m;
+    pool_.ParallelFor(num_chunks_, [&](int64_t chunk) {
+      double* xy = chunk_xy_.data() + chunk * w * m;
+      std::fill(xy, xy + w * m, 0.0);
+      const int64_t end = std::min(cp_.l0, (chunk + 1) * chunk_size_);
+      for (int64_t c = chunk * chunk_size_; c < end; ++c) AddTailProducts<0>(c, xy);
+    });
+    FormSchurComplement();
+    cpu::DenseCholeskyLower(s_, pool_);
     dense_factor_valid_ = true;
   }
-  return dense_factor_;
+  return s_;
 }
 
 Eigen::MatrixXd CpuEvaluator::LevelFactor(int64_t c) const {

@@ -67,8 +67,7 @@ LowerPattern RestPattern(const CrossProducts& cp) {
 }
 
 std::unique_ptr<SupernodalCholesky> ChooseRestFactor(const CrossProducts& cp,
-                                                     RestFactorization mode,
-                                                     LowerPattern* pattern) {
+                                                     RestFactorization mode) {
   if (mode == RestFactorization::kDense || cp.mt == 0) return nullptr;
   if (mode == RestFactorization::kAuto && cp.mt < kMinTermRows) return nullptr;
   const double m = static_cast<double>(cp.m);
@@ -84,7 +83,6 @@ std::unique_ptr<SupernodalCholesky> ChooseRestFactor(const CrossProducts& cp,
     return nullptr;
   // Fronts are stored as full squares: bounded by four times the dense matrix.
   if (mode == RestFactorization::kAuto && plan.front_off.back() > 4 * cp.m * cp.m) return nullptr;
-  if (pattern != nullptr) *pattern = std::move(structure);
   return std::make_unique<SupernodalCholesky>(std::move(plan));
 }
 

@@ -22,10 +22,8 @@ LowerPattern RestPattern(const CrossProducts& cp);
 
 // A supernodal factorization of S, or nullptr for the dense one: kDense always dense; kSupernodal
 // supernodal whenever there are term rows; kAuto supernodal when there are at least 256 term rows
-// and the plan needs under 45% of the dense flops. With a supernodal factor, *pattern (if given)
-// receives RestPattern(cp): the only entries of S that can be nonzero.
+// and the plan needs under 45% of the dense flops. The plan is made from RestPattern(cp).
 std::unique_ptr<SupernodalCholesky> ChooseRestFactor(const CrossProducts& cp,
-                                                     RestFactorization mode,
-                                                     LowerPattern* pattern = nullptr);
+                                                     RestFactorization mode);
 
 }  // namespace lmm::cpu

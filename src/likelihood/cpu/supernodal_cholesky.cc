@@ -39,71 +39,73 @@ SupernodalCholesky::SupernodalCholesky(SupernodalPlan plan)
   level_failed_.assign(plan_.num_supernodes(), -1);
 }
 
-int64_t SupernodalCholesky::FactorFront(int64_t s, const Eigen::MatrixXd& a, ThreadPool& pool,
+int64_t SupernodalCholesky::FactorFront(int64_t s, const FrontSource& source, ThreadPool& pool,
                                         bool parallel) {
-  const int32_t* perm = plan_.perm.data();
   const int64_t nf = plan_.front_size(s);
   const int64_t ns = plan_.columns(s);
-  const int32_t* rows = plan_.rows.data() + plan_.row_off[s];
   double* f = fronts_.data() + plan_.front_off[s];
-  // Entries of A in the supernode's columns (lower triangle of the front), and zeros in the
-  // lower triangle of the trailing block, which collects the children's updates; then the
-  // extend-add of the children's update matrices, child by child. Each front column is written
-  // by one task, in the same order whatever the task split.
+  // Per block of front columns (one task each): zeros in the lower triangle, the source's
+  // entries, then the children's update matrices (extend-add), child by child. Each entry is
+  // written by one task, in the same order whatever the task split.
   const int64_t blocks = (nf + kAssemblyColumns - 1) / kAssemblyColumns;
   auto assemble = [&](int64_t blk) {
-    const int64_t j1 = std::min(nf, (blk + 1) * kAssemblyColumns);
-    for (int64_t jj = blk * kAssemblyColumns; jj < j1; ++jj) {
-      double* col = f + jj * nf;
-      if (jj >= ns) {
-        std::fill(col + jj, col + nf, 0.0);
-        continue;
-      }
-      const int64_t oj = perm[rows[jj]];
-      for (int64_t kk = jj; kk < nf; ++kk) {
-        const int64_t oi = perm[rows[kk]];
-        col[kk] = oi >= oj ? a(oi, oj) : a(oj, oi);
-      }
-    }
-  };
-  pool.ForEach(parallel && blocks > 1, blocks, assemble);
-  for (const int32_t c : children_[s]) {
-    const int64_t cf = plan_.front_size(c);
-    const int64_t cs = plan_.columns(c);
-    const int64_t mc = cf - cs;
-    const double* u = fronts_.data() + plan_.front_off[c] + cs + cs * cf;
-    const int32_t* map = plan_.map.data() + plan_.map_off[c];
-    auto add = [&](int64_t blk) {
-      const int64_t b1 = std::min(mc, (blk + 1) * kAssemblyColumns);
-      for (int64_t b = blk * kAssemblyColumns; b < b1; ++b) {
+    const int64_t j0 = blk * kAssemblyColumns, j1 = std::min(nf, j0 + kAssemblyColumns);
+    for (int64_t jj = j0; jj < j1; ++jj) std::fill(f + jj + jj * nf, f + (jj + 1) * nf, 0.0);
+    source(s, j0, j1, f);
+    for (const int32_t c : children_[s]) {
+      const int64_t cf = plan_.front_size(c);
+      const int64_t cs = plan_.columns(c);
+      const int64_t mc = cf - cs;
+      const double* u = fronts_.data() + plan_.front_off[c] + cs + cs * cf;
+      const int32_t* map = plan_.map.data() + plan_.map_off[c];
+      // The child's update columns that land in [j0, j1) (map is increasing).
+      const int64_t b0 = std::lower_bound(map, map + mc, j0) - map;
+      for (int64_t b = b0; b < mc && map[b] < j1; ++b) {
         double* col = f + map[b] * nf;
         const double* ucol = u + b * cf;
         for (int64_t x = b; x < mc; ++x) col[map[x]] += ucol[x];
       }
-    };
-    const int64_t child_blocks = (mc + kAssemblyColumns - 1) / kAssemblyColumns;
-    pool.ForEach(parallel && child_blocks > 1, child_blocks, add);
-  }
+    }
+  };
+  pool.ForEach(parallel && blocks > 1, blocks, assemble);
   const int64_t failed = PartialCholeskyLower(f, nf, nf, ns, pool, parallel);
-  return failed >= 0 ? perm[rows[failed]] : -1;
+  const int32_t* rows = plan_.rows.data() + plan_.row_off[s];
+  return failed >= 0 ? plan_.perm[rows[failed]] : -1;
+}
+
+int64_t SupernodalCholesky::Factor(const Eigen::MatrixXd& a, ThreadPool& pool) {
+  const int32_t* perm = plan_.perm.data();
+  return Factor(
+      [&](int64_t s, int64_t j0, int64_t j1, double* f) {
+        const int64_t nf = plan_.front_size(s);
+        const int32_t* rows = plan_.rows.data() + plan_.row_off[s];
+        for (int64_t jj = j0; jj < std::min(j1, plan_.columns(s)); ++jj) {
+          const int64_t oj = perm[rows[jj]];
+          for (int64_t kk = jj; kk < nf; ++kk) {
+            const int64_t oi = perm[rows[kk]];
+            f[kk + jj * nf] += oi >= oj ? a(oi, oj) : a(oj, oi);
+          }
+        }
+      },
+      pool);
 }
 
 // Supernodes of equal height in the tree are independent: with several, each is one task (its
 // kernels on that thread); a lone one (the root, typically the largest front) uses the pool.
 // Either way every front is computed by the same operations in the same order.
-int64_t SupernodalCholesky::Factor(const Eigen::MatrixXd& a, ThreadPool& pool) {
+int64_t SupernodalCholesky::Factor(const FrontSource& source, ThreadPool& pool) {
   for (size_t h = 0; h + 1 < level_off_.size(); ++h) {
     const int64_t begin = level_off_[h], count = level_off_[h + 1] - begin;
     if (count == 1 || pool.size() == 1) {
       for (int64_t k = 0; k < count; ++k) {
-        const int64_t failed = FactorFront(by_level_[begin + k], a, pool, true);
+        const int64_t failed = FactorFront(by_level_[begin + k], source, pool, true);
         if (failed >= 0) return failed;
       }
       continue;
     }
     std::fill(level_failed_.begin(), level_failed_.begin() + count, -1);
     pool.ParallelFor(count, [&](int64_t k) {
-      level_failed_[k] = FactorFront(by_level_[begin + k], a, pool, false);
+      level_failed_[k] = FactorFront(by_level_[begin + k], source, pool, false);
     });
     for (int64_t k = 0; k < count; ++k)
       if (level_failed_[k] >= 0) return level_failed_[k];

@@ -8,6 +8,7 @@
 
 #include <Eigen/Dense>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "likelihood/cpu/supernodal_plan.h"
@@ -19,9 +20,17 @@ class SupernodalCholesky {
  public:
   explicit SupernodalCholesky(SupernodalPlan plan);
 
-  // Factors P A P' = L L', P the plan's permutation, reading A's lower triangle (original
-  // order; entries outside the plan's pattern must be zero). Returns -1, or the original index
-  // of the first pivot that is not positive.
+  // Adds the matrix's entries that belong to columns [j0, j1) of front s into the front f
+  // (column-major, side plan().front_size(s), rows plan()'s), lower triangle only. It is called
+  // after those columns are zeroed and before the children's updates are added, for disjoint
+  // column ranges of one front possibly at the same time.
+  using FrontSource = std::function<void(int64_t s, int64_t j0, int64_t j1, double* f)>;
+
+  // Factors P A P' = L L', P the plan's permutation, A given by `source`. Returns -1, or the
+  // original index of the first pivot that is not positive.
+  int64_t Factor(const FrontSource& source, ThreadPool& pool);
+  // The same, reading A's lower triangle (original order; entries outside the plan's pattern
+  // must be zero).
   int64_t Factor(const Eigen::MatrixXd& a, ThreadPool& pool);
 
   // After a successful Factor(): sum of log L(k, k) over pivots k in [begin, end), and L(i, j)
@@ -33,7 +42,7 @@ class SupernodalCholesky {
 
  private:
   // Assembles and partially factors front s; returns -1 or the original index of a failed pivot.
-  int64_t FactorFront(int64_t s, const Eigen::MatrixXd& a, ThreadPool& pool, bool parallel);
+  int64_t FactorFront(int64_t s, const FrontSource& source, ThreadPool& pool, bool parallel);
 
   SupernodalPlan plan_;
   std::vector<double> fronts_;
