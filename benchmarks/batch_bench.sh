@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
 # Many responses, one design (issue 7): `lmmgpu fit --responses` against lme4's refit() loop.
 # 100 responses share a design of 10,000 rows and 500 clusters (simulated in R, seed 42); models
-# y ~ x + (1 | g) and y ~ x + (x | g), REML. Needs R with lme4 and /usr/bin/time.
-#   benchmarks/batch_bench.sh [BUILD_DIR] [RESPONSES] [ROWS] [CLUSTERS]
+# y ~ x + (1 | g) and y ~ x + (x | g), REML. Needs R with lme4 and bash 5 (EPOCHREALTIME).
+#   benchmarks/batch_bench.sh [BUILD_DIR] [RESPONSES] [ROWS] [CLUSTERS] [REPEATS]
 # lme4: lmer() on the first response, then refit(newresp =) for each other one, timed inside R
 # after read.csv (R start-up and reading excluded). lmmgpu: the whole process, reading the CSV,
 # building the design and writing the JSON array (--output, one fsync) included (conservative for
 # lmmgpu), and the sum of the per-response fit times ("seconds"), with all cores (responses in
 # parallel) and with one thread. Agreement: log-likelihoods against fresh lmer() fits of the first
 # five responses, sigma and the slope against every refit.
+# REPEATS rounds (default 3) run lme4 and lmmgpu alternately, so that both see the same load (the
+# 1-minute load average is printed with each round); the last lines give the median of each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
 responses=${2:-100}
 rows=${3:-10000}
 clusters=${4:-500}
+repeats=${5:-3}
 exe=$build/lmmgpu
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -60,16 +63,26 @@ RSCRIPT
 
 (cd "$tmp" && Rscript data.R "$responses" "$rows" "$clusters")
 echo "data: $responses responses, $rows rows, $clusters clusters; $(nproc) cores; $(date -u +%FT%TZ)"
+load() { cut -d' ' -f1 /proc/loadavg; }
+median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 for rhs in "~ x + (1 | g)" "~ x + (x | g)"; do
-  lme4_s=$(cd "$tmp" && Rscript refit.R "$rhs" 2>"$tmp/r.err") || { cat "$tmp/r.err"; exit 1; }
-  warnings=$(grep -c "failed to converge" "$tmp/r.err" || true)
-  echo "$rhs: lme4 convergence warnings: $warnings"
-  for threads in 0 1; do  # 0: all cores (responses in parallel); 1: one thread, as lme4
-  /usr/bin/time -f "%e" -o "$tmp/time" "$exe" fit --data "$tmp/data.csv" --formula "$rhs" \
-    --responses 'y*' --output "$tmp/all.json" --threads "$threads" 2>"$tmp/err" ||
-    { cat "$tmp/err"; exit 1; }
-  ours_s=$(cat "$tmp/time")
-  python3 - "$tmp" "$rhs" "$lme4_s" "$ours_s" "$threads" <<'PY'
+  : >"$tmp/lme4.times"
+  : >"$tmp/ours0.times"
+  : >"$tmp/ours1.times"
+  for round in $(seq "$repeats"); do
+    lme4_load=$(load)
+    lme4_s=$(cd "$tmp" && Rscript refit.R "$rhs" 2>"$tmp/r.err") || { cat "$tmp/r.err"; exit 1; }
+    echo "$lme4_s" >>"$tmp/lme4.times"
+    warnings=$(grep -c "failed to converge" "$tmp/r.err" || true)
+    echo "$rhs: round $round: lme4 convergence warnings: $warnings; load average $lme4_load (lme4)"
+    for threads in 0 1; do  # 0: all cores (responses in parallel); 1: one thread, as lme4
+      ours_load=$(load)
+      start=$EPOCHREALTIME  # microseconds (/usr/bin/time's 10 ms steps are 15% of a run here)
+      "$exe" fit --data "$tmp/data.csv" --formula "$rhs" --responses 'y*' \
+        --output "$tmp/all.json" --threads "$threads" 2>"$tmp/err" || { cat "$tmp/err"; exit 1; }
+      ours_s=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", b - a }')
+      echo "$ours_s" >>"$tmp/ours$threads.times"
+      python3 - "$tmp" "$rhs" "$lme4_s" "$ours_s" "$threads" "$ours_load" <<'PY'
 import csv, json, sys
 tmp, rhs, lme4_s, ours_s = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
 threads = "all cores" if sys.argv[5] == "0" else "1 thread"
@@ -88,11 +101,19 @@ for k, r in ref.items():
     est = {fe["term"]: fe["estimate"] for fe in fit["fixed_effects"]}
     se = {fe["term"]: fe["std_error"] for fe in fit["fixed_effects"]}
     dx = max(dx, abs(est["x"] - float(r["x"])) / se["x"])
-print(f"{rhs:15s} lme4 refit loop {lme4_s:6.2f} s | lmmgpu ({threads}) process {ours_s:5.2f} s, "
+print(f"{rhs:15s} lme4 refit loop {lme4_s:6.2f} s | lmmgpu ({threads}) process {ours_s:5.3f} s, "
       f"sum of fits {fit_s:5.2f} s | ratio {lme4_s / ours_s:5.1f}x process, "
-      f"{lme4_s / fit_s:5.1f}x fits | {len(ok)}/{len(ref)} ok")
+      f"{lme4_s / fit_s:5.1f}x fits | {len(ok)}/{len(ref)} ok | load {sys.argv[6]}")
 print(f"{'':15s} vs lme4: max |dloglik| {dll:.1e} (fresh fits of 5), max rel. dsigma {dsigma:.1e}, "
       f"max |dbeta_x|/SE {dx:.1e} (all refits)")
 PY
+    done
+  done
+  lme4_med=$(median <"$tmp/lme4.times")
+  for threads in 0 1; do
+    ours_med=$(median <"$tmp/ours$threads.times")
+    label=$([ "$threads" = 0 ] && echo "all cores" || echo "1 thread")
+    awk -v r="$rhs" -v l="$lme4_med" -v o="$ours_med" -v n="$repeats" -v t="$label" 'BEGIN {
+      printf "%-15s median of %d rounds: lme4 %.2f s, lmmgpu (%s) %.3f s: %.1fx\n", r, n, l, t, o, l / o }'
   done
 done

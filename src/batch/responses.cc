@@ -10,10 +10,13 @@
 #include <exception>
 #include <mutex>
 #include <new>
+#include <optional>
 #include <thread>
 
 #include "batch/failure.h"
-#include "design/variable_values.h"
+#include "batch/responses_data.h"
+#include "batch/responses_fit.h"
+#include "batch/responses_hash.h"
 #include "lmm/error.h"
 
 namespace lmm::batch {
@@ -25,6 +28,9 @@ constexpr const char* kBaseResponse = "lmmgpu base response";
 
 // From this many rows responses are not fitted in parallel unless the backend is the CPU.
 constexpr int64_t kSequentialFromRows = 100000;
+
+// Responses whose hashes a worker computes together (ResponseHashes interleaves four).
+constexpr size_t kHashGroup = 4;
 
 bool IsPattern(const std::string& item) { return item.find_first_of("*?[") != std::string::npos; }
 
@@ -50,76 +56,25 @@ size_t TildeAt(const std::string& formula) {
   return std::string::npos;
 }
 
-// Rows of `data` listed in `rows`, every column.
-DataFrame SelectDataRows(const DataFrame& data, const std::vector<int64_t>& rows) {
-  DataFrame out;
-  out.source = data.source;
-  out.rows = static_cast<int64_t>(rows.size());
-  for (int64_t r : rows) out.row_line.push_back(data.row_line[static_cast<size_t>(r)]);
-  for (const Column& c : data.columns) {
-    Column s;
-    s.name = c.name;
-    s.type = c.type;
-    s.levels = c.levels;
-    s.numeric_cells = c.numeric_cells;
-    s.first_non_number = c.first_non_number;
-    for (int64_t r : rows) {
-      const auto i = static_cast<size_t>(r);
-      s.missing.push_back(c.missing[i]);
-      if (!c.numbers.empty()) s.numbers.push_back(c.numbers[i]);
-      if (!c.remainders.empty()) s.remainders.push_back(c.remainders[i]);
-      if (!c.codes.empty()) s.codes.push_back(c.codes[i]);
-    }
-    out.columns.push_back(std::move(s));
-  }
-  return out;
+void RecordFailure(ResponseOutcome& outcome) {
+  const Failure failure = CurrentFailure();
+  outcome.status = "failed";
+  outcome.exit_code = failure.exit_code;
+  outcome.message = failure.message;
 }
 
-// The response part of the frame for `response`, as BuildModelFrame's response step makes it.
-void SetResponse(const std::string& formula_text, const DataFrame& data, ModelFrame& frame) {
-  const Formula formula = ParseFormula(formula_text);
-  const design::VariableValues y = design::EvaluateVariable(formula.response, data, frame.used_rows,
-                                                            design::VariableUse::kNumeric);
-  frame.formula = formula.text;
-  frame.response = formula.response.label;
-  frame.y = Eigen::Map<const Eigen::VectorXd>(y.numbers.data(), frame.rows_used);
-  frame.response_offset = 0;
-  const Column* column = formula.response.kind == Variable::Kind::kColumn
-                             ? data.Find(formula.response.column)
-                             : nullptr;
-  const bool intercept = std::find(frame.fixed_names.begin(), frame.fixed_names.end(),
-                                   "(Intercept)") != frame.fixed_names.end();
-  // Decimals with more digits than doubles hold, exactly as BuildModelFrame does: subtract the
-  // first value and add back the remainders; without an intercept the offset goes back into y.
-  if (column != nullptr && !column->remainders.empty()) {
-    const double c = frame.y(0);
-    for (Eigen::Index i = 0; i < frame.y.size(); ++i)
-      frame.y(i) = (frame.y(i) - c) + column->remainders[static_cast<size_t>(frame.used_rows[i])];
-    frame.response_offset = c;
-    if (!intercept) {
-      frame.y.array() += frame.response_offset;
-      frame.response_offset = 0;
-    }
-  }
-  if (frame.y.maxCoeff() == frame.y.minCoeff())
-    throw DataError(
-        fmt::format("{}: the response '{}' is constant ({}) in the rows used: there is "
-                    "no variation to model",
-                    data.source, frame.response, frame.y(0)));
-}
-
-ResponseOutcome FitOne(const std::string& response, const std::string& formula,
-                       const DataFrame& sub, const std::vector<int64_t>& sub_rows,
-                       const std::vector<int64_t>& data_rows, const FitOptions& options,
-                       ModelFrame& frame) {
-  const auto t0 = std::chrono::steady_clock::now();
-  ResponseOutcome outcome;
-  outcome.response = response;
+// Fits `prepared` (moved into `frame`, the shared frame of this worker). With `shared`, on the
+// shared cross-products with the given hash; else by Fit.
+void FitPrepared(PreparedResponse& prepared, const std::string* response_hash,
+                 const FitOptions& options, const cpu::CrossProducts* shared, ModelFrame& frame,
+                 ResponseOutcome& outcome) {
   try {
-    frame.used_rows = sub_rows;
-    SetResponse(FormulaForResponse(formula, response), sub, frame);
-    frame.used_rows = data_rows;  // reported rows: the file's
-    FitResult fit = Fit(frame, options);
+    frame.formula = std::move(prepared.formula);
+    frame.response = std::move(prepared.label);
+    frame.y.swap(prepared.y);
+    frame.response_offset = prepared.offset;
+    FitResult fit = shared != nullptr ? FitWithSharedDesign(frame, options, *shared, *response_hash)
+                                      : Fit(frame, options);
     if (fit.convergence.converged) {
       outcome.status = "ok";
     } else {
@@ -129,13 +84,12 @@ ResponseOutcome FitOne(const std::string& response, const std::string& formula,
     }
     outcome.fit = std::move(fit);
   } catch (...) {
-    const Failure failure = CurrentFailure();
-    outcome.status = "failed";
-    outcome.exit_code = failure.exit_code;
-    outcome.message = failure.message;
+    RecordFailure(outcome);
   }
-  outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  return outcome;
+}
+
+double SecondsSince(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
 }  // namespace
@@ -223,7 +177,11 @@ std::vector<ResponseOutcome> FitResponses(
     else
       ++dropped[k];
   }
-  DataFrame sub = SelectDataRows(data, rows);
+  const std::string source = data.source;
+  const int64_t rows_read = data.rows;
+  // Every row kept (the usual case): the data frame itself, not a copy.
+  DataFrame sub =
+      static_cast<int64_t>(rows.size()) == data.rows ? std::move(data) : SelectDataRows(data, rows);
   Column base;
   base.name = kBaseResponse;
   base.numbers.resize(rows.size());
@@ -232,8 +190,7 @@ std::vector<ResponseOutcome> FitResponses(
   base.numeric_cells = static_cast<int64_t>(rows.size());
   sub.columns.push_back(std::move(base));
   if (sub.rows == 0)
-    throw DataError(
-        fmt::format("{}: no rows left: every row misses one of the responses", data.source));
+    throw DataError(fmt::format("{}: no rows left: every row misses one of the responses", source));
 
   ModelFrame frame = BuildModelFrame(base_formula, sub);
   std::vector<std::pair<std::string, int64_t>> drops;
@@ -241,7 +198,7 @@ std::vector<ResponseOutcome> FitResponses(
     if (dropped[k] > 0) drops.emplace_back("missing " + responses[k], dropped[k]);
   drops.insert(drops.end(), frame.rows_dropped.begin(), frame.rows_dropped.end());
   frame.rows_dropped = drops;
-  frame.rows_read = data.rows;
+  frame.rows_read = rows_read;
   const std::vector<int64_t> sub_rows = frame.used_rows;  // indices into `sub`
   std::vector<int64_t> data_rows(sub_rows.size());
   for (size_t i = 0; i < sub_rows.size(); ++i)
@@ -260,26 +217,77 @@ std::vector<ResponseOutcome> FitResponses(
                                                  static_cast<int>(responses.size())));
   FitOptions per_fit = options;
   if (workers > 1) per_fit.threads = 1;
+  // The design's cross-products, formed once; each response replaces only its own pieces.
+  const std::optional<cpu::CrossProducts> shared = SharedCrossProducts(frame, per_fit);
+  // With shared cross-products the hashes of a few responses are computed together (kHashGroup:
+  // see ResponseHashes), when there are enough responses per worker to keep the load balanced.
+  const size_t group =
+      shared
+          ? std::clamp<size_t>(responses.size() / (4 * static_cast<size_t>(workers)), 1, kHashGroup)
+          : 1;
+  const bool intercept = std::find(frame.fixed_names.begin(), frame.fixed_names.end(),
+                                   "(Intercept)") != frame.fixed_names.end();
   std::vector<ResponseOutcome> outcomes(responses.size());
   std::atomic<size_t> next{0};
   std::mutex mutex;  // serializes on_done
   std::exception_ptr failure;
+  // Reports outcome k; false when the fits are to stop (on_done threw, here or in another worker).
+  auto report = [&](size_t k) {
+    if (!on_done) return true;
+    std::lock_guard<std::mutex> guard(mutex);
+    if (failure) return false;
+    try {
+      on_done(outcomes[k]);
+    } catch (...) {
+      failure = std::current_exception();
+      next = responses.size();
+      return false;
+    }
+    return true;
+  };
   auto work = [&]() {
     ModelFrame local = frame;
+    local.used_rows = data_rows;  // reported rows: the file's
+    std::vector<PreparedResponse> prepared(group);
+    std::vector<const Eigen::VectorXd*> ys;
+    std::vector<size_t> ready;  // of the group: prepared without error
     while (true) {
-      const size_t k = next.fetch_add(1);
-      if (k >= responses.size()) return;
-      ResponseOutcome& outcome = outcomes[k];
-      outcome = FitOne(responses[k], load.formula, sub, sub_rows, data_rows, per_fit, local);
-      if (!on_done) continue;
-      std::lock_guard<std::mutex> guard(mutex);
-      if (failure) return;
+      const size_t k0 = next.fetch_add(group);
+      if (k0 >= responses.size()) return;
+      const size_t k1 = std::min(k0 + group, responses.size());
+      ys.clear();
+      ready.clear();
+      for (size_t k = k0; k < k1; ++k) {
+        const auto t0 = std::chrono::steady_clock::now();
+        outcomes[k].response = responses[k];
+        try {
+          prepared[k - k0] = PrepareResponse(FormulaForResponse(load.formula, responses[k]), sub,
+                                             sub_rows, intercept);
+          ys.push_back(&prepared[k - k0].y);
+          ready.push_back(k);
+        } catch (...) {
+          RecordFailure(outcomes[k]);
+        }
+        outcomes[k].seconds = SecondsSince(t0);
+      }
+      const auto t0 = std::chrono::steady_clock::now();
+      std::vector<std::string> hashes;
       try {
-        on_done(outcome);
-      } catch (...) {
-        failure = std::current_exception();
-        next = responses.size();
-        return;
+        if (shared) hashes = ResponseHashes(ys);
+      } catch (...) {  // out of memory: the group's responses fail
+        for (size_t k : ready) RecordFailure(outcomes[k]);
+        ready.clear();
+      }
+      const double hash_share = ready.empty() ? 0 : SecondsSince(t0) / ready.size();
+      for (size_t k = k0, r = 0; k < k1; ++k) {
+        if (r < ready.size() && ready[r] == k) {
+          const auto t1 = std::chrono::steady_clock::now();
+          FitPrepared(prepared[k - k0], shared ? &hashes[r] : nullptr, per_fit,
+                      shared ? &*shared : nullptr, local, outcomes[k]);
+          outcomes[k].seconds += hash_share + SecondsSince(t1);
+          ++r;
+        }
+        if (!report(k)) return;
       }
     }
   };

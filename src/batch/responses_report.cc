@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "batch/responses.h"
@@ -38,6 +39,28 @@ nlohmann::json OutcomeJson(const ResponseOutcome& o) {
   return j;
 }
 
+// o as an element of the JSON array `array.dump(2)` writes: its dump(2) one level deeper (JSON text
+// holds no raw line breaks inside strings, so indenting every line is exact).
+std::string ArrayElementJson(const ResponseOutcome& o) {
+  const std::string text = OutcomeJson(o).dump(2);
+  std::string out = "  ";
+  out.reserve(text.size() + text.size() / 8);
+  for (char c : text) {
+    out += c;
+    if (c == '\n') out += "  ";
+  }
+  return out;
+}
+
+std::string OutcomeText(const ResponseOutcome& o) {
+  std::string text = fmt::format("=== response {}: {}\n", o.response, o.status);
+  if (o.status == "ok")
+    text += io::FitText(*o.fit);
+  else
+    text += o.message + "\n";
+  return text + "\n";
+}
+
 std::string CsvField(const std::string& text) {
   std::string line;
   for (char c : text) line += c == '\n' ? std::string(" | ") : c == '\r' ? "" : std::string(1, c);
@@ -58,8 +81,14 @@ int FitAndReportResponses(const LoadOptions& load, const std::vector<std::string
     if (!std::filesystem::is_directory(dir))
       throw DataError(fmt::format("{}: cannot create the output directory", dir));
   }
-  auto write_one = [&dir](const ResponseOutcome& o) {
-    if (dir.empty()) return;
+  // Each outcome is written (DIR) or formatted (the array or text) as it finishes, in the worker
+  // that fitted it, so that formatting overlaps the other fits; FitResponses serializes the calls.
+  std::map<std::string, std::string> texts;  // by response
+  auto on_done = [&](const ResponseOutcome& o) {
+    if (dir.empty()) {
+      texts[o.response] = output.format == "json" ? ArrayElementJson(o) : OutcomeText(o);
+      return;
+    }
     const std::string stem = dir + "/" + FileStem(o.response);
     if (o.status == "ok") {
       io::WriteFileAtomically(stem + ".json", OutcomeJson(o).dump(2) + "\n");
@@ -71,7 +100,7 @@ int FitAndReportResponses(const LoadOptions& load, const std::vector<std::string
       io::WriteFileAtomically(stem + ".error.json", OutcomeJson(o).dump(2) + "\n");
     }
   };
-  const std::vector<ResponseOutcome> outcomes = FitResponses(load, items, options, write_one);
+  const std::vector<ResponseOutcome> outcomes = FitResponses(load, items, options, on_done);
 
   int failed = 0;
   std::string summary = "response,status,loglik,seconds,backend,message\n";
@@ -85,21 +114,14 @@ int FitAndReportResponses(const LoadOptions& load, const std::vector<std::string
   if (!dir.empty()) {
     io::WriteFileAtomically(dir + "/summary.csv", summary);
   } else {
-    std::string text;
-    if (output.format == "json") {
-      nlohmann::json array = nlohmann::json::array();
-      for (const ResponseOutcome& o : outcomes) array.push_back(OutcomeJson(o));
-      text = array.dump(2) + "\n";
-    } else {
-      for (const ResponseOutcome& o : outcomes) {
-        text += fmt::format("=== response {}: {}\n", o.response, o.status);
-        if (o.status == "ok")
-          text += io::FitText(*o.fit);
-        else
-          text += o.message + "\n";
-        text += "\n";
-      }
+    // As nlohmann::json's dump(2) of the array of OutcomeJson's, or the reports one after another.
+    const bool json = output.format == "json";
+    std::string text = json ? (outcomes.empty() ? "[]" : "[\n") : "";
+    for (size_t k = 0; k < outcomes.size(); ++k) {
+      if (json && k > 0) text += ",\n";
+      text += texts.at(outcomes[k].response);
     }
+    if (json) text += outcomes.empty() ? "\n" : "\n]\n";
     if (output.output.empty())
       std::cout << text;
     else

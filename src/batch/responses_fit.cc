@@ -1,0 +1,83 @@
+#include "batch/responses_fit.h"
+
+#include <chrono>
+#include <memory>
+#include <utility>
+
+#include "inference/fit_report.h"
+#include "inference/fit_summary.h"
+#include "likelihood/cpu/cpu_evaluator.h"
+#include "likelihood/cpu/response_update.h"
+#include "likelihood/fit_core.h"
+#include "likelihood/gpu/gpu_probe.h"
+#include "lmm/error.h"
+#include "model/theta_layout.h"
+
+namespace lmm::batch {
+namespace {
+
+// api/fit.cc's threshold of --backend auto: below it the CPU is used without probing the GPU.
+constexpr int64_t kAutoGpuMinRows = 100000;
+
+bool ResolvesToCpu(const ModelFrame& frame, BackendChoice choice) {
+  switch (choice) {
+    case BackendChoice::kCpu:
+      return true;
+    case BackendChoice::kAuto:
+      return frame.n() < kAutoGpuMinRows || !ProbeGpuBackend(frame).usable;
+    case BackendChoice::kGpu:
+      return false;  // the GPU, or Fit's usage error naming why not
+  }
+  return false;
+}
+
+}  // namespace
+
+std::optional<cpu::CrossProducts> SharedCrossProducts(const ModelFrame& frame,
+                                                      const FitOptions& options) {
+  if (!options.residuals.empty()) return std::nullopt;
+  if (!options.reml &&
+      (options.ddf == DdfMethod::kSatterthwaite || options.ddf == DdfMethod::kKenwardRoger))
+    return std::nullopt;
+  if (frame.random.empty() || !ResolvesToCpu(frame, options.backend)) return std::nullopt;
+  try {
+    return cpu::BuildCrossProducts(frame, ThetaLayout(frame));
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+}
+
+FitResult FitWithSharedDesign(const ModelFrame& frame, const FitOptions& options,
+                              const cpu::CrossProducts& shared, const std::string& response_hash) {
+  FitResult fit;
+  // inference::CopyFrameFacts, with the hash given.
+  fit.formula = frame.formula;
+  fit.nobs = frame.n();
+  fit.rows_read = frame.rows_read;
+  fit.rows_dropped = frame.rows_dropped;
+  fit.groups = frame.groups;
+  fit.aliased = frame.aliased;
+  fit.response_hash = response_hash;
+  fit.reml = options.reml;
+
+  FitCoreOptions core_options;
+  core_options.reml = options.reml;
+  core_options.threads = options.threads;
+  core_options.backend = Backend::kCpu;
+  core_options.conditional_variances = options.conditional_modes;
+  const auto t0 = std::chrono::steady_clock::now();
+  cpu::CrossProducts cp = shared;
+  cpu::ReplaceResponse(frame, cp);
+  EvaluatorOptions evaluator_options;
+  evaluator_options.backend = Backend::kCpu;
+  evaluator_options.threads = options.threads;
+  CpuEvaluator ev(frame, evaluator_options, std::move(cp));
+  FitCoreResult core = FitCore(ev, frame, core_options);
+  core.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  inference::AddResponseOffset(frame, core);
+  fit.backend = "cpu";
+  inference::ReportFit(ev, frame, core, options, fit);
+  return fit;
+}
+
+}  // namespace lmm::batch
