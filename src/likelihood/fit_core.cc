@@ -1,5 +1,6 @@
 #include "likelihood/fit_core.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -17,6 +18,12 @@ namespace {
 // ended by differencing at the optimum, its (more accurate, Richardson-extrapolated) derivatives
 // are reused instead.
 constexpr double kCheckStep = 1e-4;
+
+// BOBYQA's initial trust-region radius from the moment start. lme4's 0.2 suits its start at
+// theta = 1, far from most optima; the moment estimates are consistent, off the optimum by about
+// their sampling error, and a radius of 0.05 saves a third of InstEval's evaluations (77 -> 51;
+// 0.03-0.07 give 49-66 there; the reference suites' total drops by a fifth).
+constexpr double kMomentStartStep = 0.05;
 
 ConvergenceInfo CheckConvergence(const ObjectiveFunction& f, const OptimizerResult& opt,
                                  const ThetaLayout& layout) {
@@ -135,7 +142,9 @@ FitCoreResult FitCore(Evaluator& evaluator, const ModelFrame& frame, const FitCo
   r.reml = reml;
   r.n = ev->n();
   r.p = ev->p();
-  r.optimizer = MinimizeBobyqa(objective, start, layout.lower(), layout.upper(), options.optimizer);
+  OptimizerOptions optimizer = options.optimizer;
+  if (start_ok) optimizer.initial_step = std::min(optimizer.initial_step, kMomentStartStep);
+  r.optimizer = MinimizeBobyqa(objective, start, layout.lower(), layout.upper(), optimizer);
   if (!device_error.empty()) throw Error(ErrorKind::kNumerical, device_error);
   r.convergence = CheckConvergence(objective, r.optimizer, layout);
 

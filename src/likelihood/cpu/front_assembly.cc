@@ -65,75 +65,93 @@ SchurFrontAssembly::SchurFrontAssembly(const CrossProducts& cp, const Supernodal
                                 static_cast<int32_t>(i), static_cast<int32_t>(j)});
         }
     }
-  a_off_.assign(1, 0);
-  for (std::vector<AEntry>& e : entries) {
+  // Column blocks of every front; the A entries and the cliques' spans listed per block.
+  block_base_.assign(1, 0);
+  for (int64_t s = 0; s < supernodes; ++s)
+    block_base_.push_back(block_base_.back() +
+                          (plan.front_size(s) + kFrontBlockColumns - 1) / kFrontBlockColumns);
+  const int64_t num_blocks = block_base_.back();
+  a_off_.assign(num_blocks + 1, 0);
+  for (int64_t s = 0; s < supernodes; ++s) {
+    std::vector<AEntry>& e = entries[s];
     std::sort(e.begin(), e.end(), [](const AEntry& x, const AEntry& y) {
       return std::pair(x.col, x.row) < std::pair(y.col, y.row);
     });
+    for (const AEntry& x : e) ++a_off_[block_base_[s] + x.col / kFrontBlockColumns + 1];
     a_.insert(a_.end(), e.begin(), e.end());
-    a_off_.push_back(static_cast<int64_t>(a_.size()));
   }
+  for (int64_t k = 0; k < num_blocks; ++k) a_off_[k + 1] += a_off_[k];
 
   // The cliques: each level's rows, by front position, in the front of its first pivot.
   order_.resize(cp.row_index.size());
   pos_.resize(cp.row_index.size());
-  std::vector<std::vector<int32_t>> levels(supernodes);
+  std::vector<std::vector<Span>> spans(num_blocks);
   std::vector<std::pair<int32_t, int32_t>> sorted;
   for (int64_t c = 0; c < cp.l0; ++c) {
     const int64_t mc = cp.panel_rows(c);
-    const int32_t* idx = cp.row_index.data() + cp.row_off[c];
+    const int64_t off = cp.row_off[c];
+    const int32_t* idx = cp.row_index.data() + off;
     int32_t first = pivot[idx[0]];
     for (int64_t r = 1; r < mc; ++r) first = std::min(first, pivot[idx[r]]);
     const int32_t s = super_of[first];
-    levels[s].push_back(static_cast<int32_t>(c));
     sorted.clear();
     for (int64_t r = 0; r < mc; ++r)
       sorted.emplace_back(position(s, pivot[idx[r]]), static_cast<int32_t>(r));
     std::sort(sorted.begin(), sorted.end());
     for (int64_t r = 0; r < mc; ++r) {
-      pos_[cp.row_off[c] + r] = sorted[r].first;
-      order_[cp.row_off[c] + r] = sorted[r].second;
+      pos_[off + r] = sorted[r].first;
+      order_[off + r] = sorted[r].second;
+    }
+    for (int64_t x = 0; x < mc;) {
+      const int64_t b = pos_[off + x] / kFrontBlockColumns;
+      int64_t end = x + 1;
+      while (end < mc && pos_[off + end] / kFrontBlockColumns == b) ++end;
+      spans[block_base_[s] + b].push_back(
+          {static_cast<int32_t>(c), static_cast<int32_t>(x), static_cast<int32_t>(end)});
+      x = end;
     }
   }
-  level_off_.assign(1, 0);
-  for (const std::vector<int32_t>& l : levels) {
-    levels_.insert(levels_.end(), l.begin(), l.end());
-    level_off_.push_back(static_cast<int64_t>(levels_.size()));
+  span_off_.assign(1, 0);
+  for (const std::vector<Span>& l : spans) {
+    spans_.insert(spans_.end(), l.begin(), l.end());
+    span_off_.push_back(static_cast<int64_t>(spans_.size()));
   }
 }
 
 void SchurFrontAssembly::Add(int64_t s, int64_t j0, int64_t j1, double* f,
                              const SchurSources& src) const {
   const int64_t nf = front_size_[s];
-  const AEntry* e = a_.data() + a_off_[s];
-  const AEntry* e_end = a_.data() + a_off_[s + 1];
-  e = std::lower_bound(e, e_end, j0, [](const AEntry& x, int64_t col) { return x.col < col; });
+  const int64_t k0 = block_base_[s] + j0 / kFrontBlockColumns;
+  const int64_t k1 = block_base_[s] + (j1 + kFrontBlockColumns - 1) / kFrontBlockColumns;
   const Eigen::MatrixXd& a = *src.a;
-  for (; e != e_end && e->col < j1; ++e) {
-    double v = src.scale != nullptr ? src.scale[e->i] * a(e->i, e->j) * src.scale[e->j]
-                                    : a(e->i, e->j);
-    if (e->i == e->j && e->i < mt_) v += 1.0;
-    f[e->row + e->col * nf] += v;
-  }
   const int q0 = q0_;
-  for (int64_t lv = level_off_[s]; lv < level_off_[s + 1]; ++lv) {
-    const int64_t c = levels_[lv];
-    const int64_t mc = row_off_[c + 1] - row_off_[c];
-    const int32_t* pos = pos_.data() + row_off_[c];
-    const int32_t* ord = order_.data() + row_off_[c];
-    const double* pc = src.panels + panel_off_[c];
-    for (int64_t x = std::lower_bound(pos, pos + mc, j0) - pos; x < mc && pos[x] < j1; ++x) {
-      double* col = f + pos[x] * nf;
-      const double* px = pc + ord[x];
-      if (q0 == 1) {
-        const double v = *px;
-        for (int64_t y = x; y < mc; ++y) col[pos[y]] -= pc[ord[y]] * v;
-        continue;
-      }
-      for (int64_t y = x; y < mc; ++y) {
-        double v = 0;
-        for (int k = 0; k < q0; ++k) v += pc[ord[y] + k * mc] * px[k * mc];
-        col[pos[y]] -= v;
+  for (int64_t k = k0; k < k1; ++k) {
+    for (int64_t t = a_off_[k]; t < a_off_[k + 1]; ++t) {
+      const AEntry& e = a_[t];
+      double v = src.scale != nullptr ? src.scale[e.i] * a(e.i, e.j) * src.scale[e.j] : a(e.i, e.j);
+      if (e.i == e.j && e.i < mt_) v += 1.0;
+      f[e.row + e.col * nf] += v;
+    }
+    for (int64_t t = span_off_[k]; t < span_off_[k + 1]; ++t) {
+      const Span& span = spans_[t];
+      const int64_t c = span.level;
+      const int64_t mc = row_off_[c + 1] - row_off_[c];
+      const int32_t* pos = pos_.data() + row_off_[c];
+      const int32_t* ord = order_.data() + row_off_[c];
+      const double* pc = src.panels + panel_off_[c];
+      for (int64_t x = span.x0; x < span.x1; ++x) {
+        double* col = f + pos[x] * nf;
+        const double* px = pc + ord[x];
+        if (q0 == 1) {
+          const double v = *px;
+          for (int64_t y = x; y < mc; ++y) col[pos[y]] -= pc[ord[y]] * v;
+          continue;
+        }
+        for (int64_t y = x; y < mc; ++y) {
+          double v = 0;
+          for (int l = 0; l < q0; ++l) v += pc[ord[y] + l * mc] * px[l * mc];
+          col[pos[y]] -= v;
+        }
       }
     }
   }

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "likelihood/cpu/cross_products.h"
+#include "likelihood/cpu/supernodal_cholesky.h"
 #include "likelihood/cpu/supernodal_plan.h"
 
 namespace lmm::cpu {
@@ -42,7 +43,8 @@ class SchurFrontAssembly {
   SchurFrontAssembly(const CrossProducts& cp, const SupernodalPlan& plan);
 
   // Adds S's entries that belong to columns [j0, j1) of front s (column-major, side nf, rows as
-  // the plan's) into f; only the lower triangle is touched.
+  // the plan's) into f; only the lower triangle is touched. j0 and j1 as SupernodalCholesky's
+  // FrontSource gets them (whole kFrontBlockColumns blocks).
   void Add(int64_t s, int64_t j0, int64_t j1, double* f, const SchurSources& src) const;
 
  private:
@@ -50,15 +52,20 @@ class SchurFrontAssembly {
     int32_t col, row;  // in the front
     int32_t i, j;      // in A (original order)
   };
+  // The part of a clique in one column block: its sorted rows [x0, x1) lie in the block.
+  struct Span {
+    int32_t level, x0, x1;
+  };
   int64_t mt_ = 0;
   int q0_ = 0;
   std::vector<int64_t> front_size_;
-  // Per supernode s: a_[a_off_[s] .. a_off_[s + 1]), sorted by column then row.
-  std::vector<int64_t> a_off_;
+  // Column blocks of supernode s: block_base_[s] + b, b < ceil(nf / kFrontBlockColumns).
+  std::vector<int64_t> block_base_;
+  // Per column block k: a_[a_off_[k] .. a_off_[k + 1]) (sorted by column, then row) and
+  // spans_[span_off_[k] .. span_off_[k + 1]) (by level).
+  std::vector<int64_t> a_off_, span_off_;
   std::vector<AEntry> a_;
-  // Per supernode s: the levels whose cliques it receives, levels_[level_off_[s] .. + 1).
-  std::vector<int64_t> level_off_;
-  std::vector<int32_t> levels_;
+  std::vector<Span> spans_;
   // Per level c, its panel rows sorted by front position: order_[row_off[c] ..] (panel row) and
   // pos_[row_off[c] ..] (front row, increasing); panel_off_[c] as the cross-products'.
   std::vector<int64_t> row_off_, panel_off_;

@@ -6,12 +6,6 @@
 #include "likelihood/cpu/dense_cholesky.h"
 
 namespace lmm::cpu {
-namespace {
-
-// Front columns per task when a lone front is assembled by the pool.
-constexpr int64_t kAssemblyColumns = 32;
-
-}  // namespace
 
 SupernodalCholesky::SupernodalCholesky(SupernodalPlan plan)
     : plan_(std::move(plan)),
@@ -44,12 +38,14 @@ int64_t SupernodalCholesky::FactorFront(int64_t s, const FrontSource& source, Th
   const int64_t nf = plan_.front_size(s);
   const int64_t ns = plan_.columns(s);
   double* f = fronts_.data() + plan_.front_off[s];
-  // Per block of front columns (one task each): zeros in the lower triangle, the source's
-  // entries, then the children's update matrices (extend-add), child by child. Each entry is
-  // written by one task, in the same order whatever the task split.
-  const int64_t blocks = (nf + kAssemblyColumns - 1) / kAssemblyColumns;
+  // Per block of front columns (one task each when parallel, else the whole front at once):
+  // zeros in the lower triangle, the source's entries, then the children's update matrices
+  // (extend-add), child by child. Each entry receives the same operations in the same order
+  // whatever the split.
+  const int64_t width = parallel ? kFrontBlockColumns : nf;
+  const int64_t blocks = (nf + width - 1) / width;
   auto assemble = [&](int64_t blk) {
-    const int64_t j0 = blk * kAssemblyColumns, j1 = std::min(nf, j0 + kAssemblyColumns);
+    const int64_t j0 = blk * width, j1 = std::min(nf, j0 + width);
     for (int64_t jj = j0; jj < j1; ++jj) std::fill(f + jj + jj * nf, f + (jj + 1) * nf, 0.0);
     source(s, j0, j1, f);
     for (const int32_t c : children_[s]) {

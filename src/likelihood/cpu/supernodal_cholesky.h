@@ -16,6 +16,10 @@
 
 namespace lmm::cpu {
 
+// The unit in which a front's columns are assembled (by one task each when the front is
+// assembled in parallel).
+inline constexpr int64_t kFrontBlockColumns = 32;
+
 class SupernodalCholesky {
  public:
   explicit SupernodalCholesky(SupernodalPlan plan);
@@ -23,7 +27,8 @@ class SupernodalCholesky {
   // Adds the matrix's entries that belong to columns [j0, j1) of front s into the front f
   // (column-major, side plan().front_size(s), rows plan()'s), lower triangle only. It is called
   // after those columns are zeroed and before the children's updates are added, for disjoint
-  // column ranges of one front possibly at the same time.
+  // column ranges of one front possibly at the same time; j0 is a multiple of
+  // kFrontBlockColumns and j1 one too, or the front's side.
   using FrontSource = std::function<void(int64_t s, int64_t j0, int64_t j1, double* f)>;
 
   // Factors P A P' = L L', P the plan's permutation, A given by `source`. Returns -1, or the
