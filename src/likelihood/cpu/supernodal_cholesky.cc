@@ -54,12 +54,19 @@ int64_t SupernodalCholesky::FactorFront(int64_t s, const FrontSource& source, Th
       const int64_t mc = cf - cs;
       const double* u = fronts_.data() + plan_.front_off[c] + cs + cs * cf;
       const int32_t* map = plan_.map.data() + plan_.map_off[c];
-      // The child's update columns that land in [j0, j1) (map is increasing).
+      const int32_t* run = plan_.map_run.data() + plan_.map_off[c];
+      // The child's update columns that land in [j0, j1) (map is increasing), added run by run
+      // of rows that stay consecutive in the parent.
       const int64_t b0 = std::lower_bound(map, map + mc, j0) - map;
       for (int64_t b = b0; b < mc && map[b] < j1; ++b) {
         double* col = f + map[b] * nf;
         const double* ucol = u + b * cf;
-        for (int64_t x = b; x < mc; ++x) col[map[x]] += ucol[x];
+        for (int64_t x = b; x < mc;) {
+          const int64_t end = run[x];
+          double* to = col + map[x] - x;
+          for (int64_t y = x; y < end; ++y) to[y] += ucol[y];
+          x = end;
+        }
       }
     }
   };

@@ -219,6 +219,15 @@ bool PlanSupernodal(const LowerPattern& pattern, int64_t tail, int64_t max_entri
     }
     plan.map_off.push_back(static_cast<int64_t>(plan.map.size()));
   }
+  // Ends of the runs of consecutive parent positions, scanned backwards.
+  plan.map_run.resize(plan.map.size());
+  for (int64_t s = 0; s < ns; ++s) {
+    const int64_t b = plan.map_off[s], e = plan.map_off[s + 1];
+    for (int64_t x = e - 1; x >= b; --x)
+      plan.map_run[x] = x + 1 < e && plan.map[x + 1] == plan.map[x] + 1
+                            ? plan.map_run[x + 1]
+                            : static_cast<int32_t>(x + 1 - b);
+  }
   return true;
 }
 

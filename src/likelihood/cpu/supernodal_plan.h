@@ -36,6 +36,9 @@ struct SupernodalPlan {
   // own columns, at map[map_off[s] .. map_off[s + 1]).
   std::vector<int64_t> map_off;
   std::vector<int32_t> map;
+  // Per map entry x (relative to map_off[s]): the end of the run of consecutive positions
+  // containing it, so that map[x + i] = map[x] + i for x + i < map_run[x].
+  std::vector<int32_t> map_run;
   // Flops of the numeric phase (sum over pivots of rows-below^2, stored zeros included) and
   // entries of L as stored.
   double flops = 0;
