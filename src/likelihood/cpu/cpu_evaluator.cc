@@ -111,6 +111,9 @@ void CpuEvaluator::EliminateLevels(int64_t chunk) {
   // its fronts (and forms these sums only when a query needs S).
   double* xy = sparse_ ? nullptr : chunk_xy_.data() + chunk * w * m;
   if (xy != nullptr) std::fill(xy, xy + w * m, 0.0);
+  // Without rest terms (one-term models) every panel is w x q0 and the panels lie back to back:
+  // the chunk's sums are then one product M M' of the w x (q0 levels) matrix M of its panels.
+  const bool stacked = xy != nullptr && cp_.mt == 0;
   // log|L_c|^2 summed as the log of a running product of the pivots (all >= 1, since L_c L_c' =
   // Lambda'D Lambda + I), rescaled by its binary exponent before it can overflow: one log per
   // chunk instead of q0 per level.
@@ -118,8 +121,8 @@ void CpuEvaluator::EliminateLevels(int64_t chunk) {
   int exponent = 0;
   chunk_failed_[chunk] = -1;
   double work[cpu::kMaxSmallQ * cpu::kMaxSmallQ];
-  const int64_t end = std::min(cp_.l0, (chunk + 1) * chunk_size_);
-  for (int64_t c = chunk * chunk_size_; c < end; ++c) {
+  const int64_t begin = chunk * chunk_size_, end = std::min(cp_.l0, begin + chunk_size_);
+  for (int64_t c = begin; c < end; ++c) {
     double* l = lfac_.data() + c * q0 * q0;
     cpu::CongruenceLower(lambda0_.data(), cp_.d.data() + c * q0 * q0, q0, work, l);
     for (int i = 0; i < q0; ++i) l[i + i * q0] += 1.0;
@@ -143,7 +146,12 @@ void CpuEvaluator::EliminateLevels(int64_t chunk) {
       row += qb;
     }
     cpu::SolveLowerTransposeRight(l, q0, pc, mc);
-    if (xy != nullptr) AddTailProducts<Q>(c, xy);
+    if (xy != nullptr && !stacked) AddTailProducts<Q>(c, xy);
+  }
+  if (stacked && end > begin) {
+    const Eigen::Map<const Eigen::MatrixXd> panels(panels_.data() + cp_.panel_off[begin], w,
+                                                   q0 * (end - begin));
+    Eigen::Map<Eigen::MatrixXd>(xy, w, w).noalias() = panels * panels.transpose();
   }
   chunk_logdet_[chunk] = 2.0 * (std::log(product) + exponent * std::numbers::ln2);
 }
