@@ -102,7 +102,7 @@ for k, r in ref.items():
     se = {fe["term"]: fe["std_error"] for fe in fit["fixed_effects"]}
     dx = max(dx, abs(est["x"] - float(r["x"])) / se["x"])
 print(f"{rhs:15s} lme4 refit loop {lme4_s:6.2f} s | lmmgpu ({threads}) process {ours_s:5.3f} s, "
-      f"sum of fits {fit_s:5.2f} s | ratio {lme4_s / ours_s:5.1f}x process, "
+      f"sum of fits {fit_s:5.3f} s | ratio {lme4_s / ours_s:5.1f}x process, "
       f"{lme4_s / fit_s:5.1f}x fits | {len(ok)}/{len(ref)} ok | load {sys.argv[6]}")
 print(f"{'':15s} vs lme4: max |dloglik| {dll:.1e} (fresh fits of 5), max rel. dsigma {dsigma:.1e}, "
       f"max |dbeta_x|/SE {dx:.1e} (all refits)")

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cctype>
 #include <chrono>
+#include <cmath>
 #include <exception>
 #include <mutex>
 #include <new>
@@ -185,7 +186,10 @@ std::vector<ResponseOutcome> FitResponses(
   Column base;
   base.name = kBaseResponse;
   base.numbers.resize(rows.size());
-  for (size_t i = 0; i < rows.size(); ++i) base.numbers[i] = static_cast<double>(i);
+  // Distinct values in [-0.5, 0.5) with full-length mantissas, so that SharedCrossProducts' check
+  // of the summation order sees rounding (sums of small integers would be exact in any order).
+  for (size_t i = 0; i < rows.size(); ++i)
+    base.numbers[i] = std::fmod(static_cast<double>(i) * 0.6180339887498949, 1.0) - 0.5;
   base.missing.assign(rows.size(), 0);
   base.numeric_cells = static_cast<int64_t>(rows.size());
   sub.columns.push_back(std::move(base));

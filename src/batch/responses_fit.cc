@@ -40,11 +40,18 @@ std::optional<cpu::CrossProducts> SharedCrossProducts(const ModelFrame& frame,
       (options.ddf == DdfMethod::kSatterthwaite || options.ddf == DdfMethod::kKenwardRoger))
     return std::nullopt;
   if (frame.random.empty() || !ResolvesToCpu(frame, options.backend)) return std::nullopt;
+  std::optional<cpu::CrossProducts> cp;
   try {
-    return cpu::BuildCrossProducts(frame, ThetaLayout(frame));
+    cp = cpu::BuildCrossProducts(frame, ThetaLayout(frame));
   } catch (const Error&) {
     return std::nullopt;
   }
+  // ReplaceResponse repeats BuildCrossProducts' sums term for term; shared only while it
+  // reproduces them bit for bit on this frame's own response.
+  cpu::CrossProducts check = *cp;
+  cpu::ReplaceResponse(frame, check);
+  if (!cpu::SameResponsePieces(check, *cp)) return std::nullopt;
+  return cp;
 }
 
 FitResult FitWithSharedDesign(const ModelFrame& frame, const FitOptions& options,

@@ -1,6 +1,6 @@
 // fit --responses' shared design: cross-products with the response replaced equal those built for
-// the new response bit for bit (cpu::ReplaceResponse), and hashes computed several at a time equal
-// inference::ResponseHash.
+// the new response bit for bit (cpu::ReplaceResponse), they are shared for CPU fits, and hashes
+// computed several at a time equal inference::ResponseHash.
 #include "likelihood/cpu/response_update.h"
 
 #include <fmt/format.h>
@@ -12,11 +12,13 @@
 #include <string>
 #include <vector>
 
+#include "batch/responses_fit.h"
 #include "batch/responses_hash.h"
 #include "inference/fit_summary.h"
 #include "likelihood/cpu/cross_products.h"
 #include "lmm/data_frame.h"
 #include "lmm/error.h"
+#include "lmm/fit.h"
 #include "lmm/formula.h"
 #include "lmm/model_frame.h"
 #include "model/theta_layout.h"
@@ -144,6 +146,24 @@ TEST(ReplaceResponse, RejectsAFrameWithAnotherDesign) {
   ModelFrame fewer = Frame(data, "y2", "~ x1 + (1 | g)");
   fewer.y.conservativeResize(fewer.y.size() - 1);
   EXPECT_THROW(cpu::ReplaceResponse(fewer, cp), Error);
+}
+
+// fit --responses shares the design only while ReplaceResponse reproduces BuildCrossProducts (its
+// check on the frame's own response); here it must (the test above says why), so sharing is on.
+TEST(SharedCrossProducts, AreSharedForCpuFitsOnly) {
+  const DataFrame data = TestData();
+  for (const char* rhs : {"~ x1 + (1 | g)", "~ x1 + (x1 | g) + (x2 | h)"}) {
+    SCOPED_TRACE(rhs);
+    const ModelFrame frame = Frame(data, "y2", rhs);
+    FitOptions options;  // backend auto, under 100k rows: the CPU
+    EXPECT_TRUE(batch::SharedCrossProducts(frame, options).has_value());
+    options.residuals = "ar(1, time = x1)";
+    EXPECT_FALSE(batch::SharedCrossProducts(frame, options).has_value());
+    options.residuals.clear();
+    options.reml = false;
+    options.ddf = DdfMethod::kSatterthwaite;  // Fit's usage error, response by response
+    EXPECT_FALSE(batch::SharedCrossProducts(frame, options).has_value());
+  }
 }
 
 TEST(ResponseHashes, EqualResponseHashOfEachResponse) {

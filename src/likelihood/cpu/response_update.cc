@@ -1,5 +1,6 @@
 #include "likelihood/cpu/response_update.h"
 
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -129,6 +130,16 @@ void ReplaceResponse(const ModelFrame& frame, CrossProducts& cp) {
   }
   // Column y mirrors row y (A is stored with both triangles).
   for (int64_t j = 0; j < cp.m; ++j) cp.a(j, ry) = cp.a(ry, j);
+}
+
+bool SameResponsePieces(const CrossProducts& a, const CrossProducts& b) {
+  auto same = [](const double* x, const double* y, size_t count) {
+    return count == 0 || std::memcmp(x, y, count * sizeof(double)) == 0;
+  };
+  return a.centering.centered == b.centering.centered &&
+         same(&a.centering.y_shift, &b.centering.y_shift, 1) && a.panel.size() == b.panel.size() &&
+         same(a.panel.data(), b.panel.data(), a.panel.size()) && a.a.rows() == b.a.rows() &&
+         a.a.cols() == b.a.cols() && same(a.a.data(), b.a.data(), static_cast<size_t>(a.a.size()));
 }
 
 }  // namespace lmm::cpu

@@ -26,4 +26,9 @@ namespace lmm::cpu {
 // frame's dimensions or levels do not match `cp`.
 void ReplaceResponse(const ModelFrame& frame, CrossProducts& cp);
 
+// Whether the members that depend on y (centering, panels, A) of `a` and `b` are equal bit for
+// bit: ReplaceResponse repeats BuildCrossProducts' formulas and summation order, and a caller can
+// check on one frame that the two still agree before sharing cross-products.
+bool SameResponsePieces(const CrossProducts& a, const CrossProducts& b);
+
 }  // namespace lmm::cpu
