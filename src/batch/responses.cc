@@ -7,10 +7,11 @@
 #include <atomic>
 #include <cctype>
 #include <chrono>
-#include <cmath>
+#include <cstring>
 #include <exception>
 #include <mutex>
 #include <new>
+#include <numeric>
 #include <optional>
 #include <thread>
 
@@ -169,7 +170,15 @@ std::vector<ResponseOutcome> FitResponses(
   for (const std::string& r : responses) response_columns.push_back(data.Find(r));
   std::vector<int64_t> dropped(responses.size(), 0);
   std::vector<int64_t> rows;
-  for (int64_t r = 0; r < data.rows; ++r) {
+  const bool any_missing =
+      std::any_of(response_columns.begin(), response_columns.end(), [&data](const Column* c) {
+        return std::memchr(c->missing.data(), 1, static_cast<size_t>(data.rows)) != nullptr;
+      });
+  if (!any_missing) {
+    rows.resize(static_cast<size_t>(data.rows));
+    std::iota(rows.begin(), rows.end(), int64_t{0});
+  }
+  for (int64_t r = 0; any_missing && r < data.rows; ++r) {
     size_t k = 0;
     while (k < response_columns.size() && !response_columns[k]->missing[static_cast<size_t>(r)])
       ++k;
@@ -186,10 +195,11 @@ std::vector<ResponseOutcome> FitResponses(
   Column base;
   base.name = kBaseResponse;
   base.numbers.resize(rows.size());
-  // Distinct values in [-0.5, 0.5) with full-length mantissas, so that SharedCrossProducts' check
-  // of the summation order sees rounding (sums of small integers would be exact in any order).
+  // Values in [-0.5, 0.5) with full-length mantissas (k / 1000003 for a scrambled k), so that
+  // SharedCrossProducts' check of the summation order sees rounding (sums of small integers would
+  // be exact in any order).
   for (size_t i = 0; i < rows.size(); ++i)
-    base.numbers[i] = std::fmod(static_cast<double>(i) * 0.6180339887498949, 1.0) - 0.5;
+    base.numbers[i] = static_cast<double>((i * 2654435761U) % 1000003U) / 1000003.0 - 0.5;
   base.missing.assign(rows.size(), 0);
   base.numeric_cells = static_cast<int64_t>(rows.size());
   sub.columns.push_back(std::move(base));
@@ -223,16 +233,26 @@ std::vector<ResponseOutcome> FitResponses(
   if (workers > 1) per_fit.threads = 1;
   // The design's cross-products, formed once; each response replaces only its own pieces.
   const std::optional<cpu::CrossProducts> shared = SharedCrossProducts(frame, per_fit);
-  // With shared cross-products the hashes of a few responses are computed together (kHashGroup:
-  // see ResponseHashes), when there are enough responses per worker to keep the load balanced.
-  const size_t group =
-      shared
-          ? std::clamp<size_t>(responses.size() / (4 * static_cast<size_t>(workers)), 1, kHashGroup)
-          : 1;
+  // With shared cross-products a worker takes a few responses at a time and computes their hashes
+  // together (ResponseHashes), fewer as the responses left run out so that the workers finish
+  // together: at most a quarter of the share per worker of those left.
+  const size_t max_group = shared ? kHashGroup : 1;
   const bool intercept = std::find(frame.fixed_names.begin(), frame.fixed_names.end(),
                                    "(Intercept)") != frame.fixed_names.end();
   std::vector<ResponseOutcome> outcomes(responses.size());
   std::atomic<size_t> next{0};
+  auto claim = [&](size_t& k0, size_t& k1) {
+    size_t begin = next.load();
+    size_t count = 0;
+    do {
+      if (begin >= responses.size()) return false;
+      count = std::clamp<size_t>((responses.size() - begin) / (4 * static_cast<size_t>(workers)), 1,
+                                 max_group);
+    } while (!next.compare_exchange_weak(begin, begin + count));
+    k0 = begin;
+    k1 = begin + count;
+    return true;
+  };
   std::mutex mutex;  // serializes on_done
   std::exception_ptr failure;
   // Reports outcome k; false when the fits are to stop (on_done threw, here or in another worker).
@@ -252,13 +272,11 @@ std::vector<ResponseOutcome> FitResponses(
   auto work = [&]() {
     ModelFrame local = frame;
     local.used_rows = data_rows;  // reported rows: the file's
-    std::vector<PreparedResponse> prepared(group);
+    std::vector<PreparedResponse> prepared(max_group);
     std::vector<const Eigen::VectorXd*> ys;
     std::vector<size_t> ready;  // of the group: prepared without error
-    while (true) {
-      const size_t k0 = next.fetch_add(group);
-      if (k0 >= responses.size()) return;
-      const size_t k1 = std::min(k0 + group, responses.size());
+    size_t k0 = 0, k1 = 0;
+    while (claim(k0, k1)) {
       ys.clear();
       ready.clear();
       for (size_t k = k0; k < k1; ++k) {
