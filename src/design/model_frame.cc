@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <map>
+#include <utility>
 
 #include "design/aliasing.h"
 #include "design/grouping.h"
@@ -81,11 +82,16 @@ void BuildFixed(const Formula& formula, const DataFrame& data, ModelFrame& frame
     else
       keep.push_back(j);
   }
-  frame.x.resize(frame.rows_used, static_cast<Eigen::Index>(keep.size()));
-  for (size_t k = 0; k < keep.size(); ++k) {
-    frame.x.col(static_cast<Eigen::Index>(k)) = fixed.values.col(keep[k]);
-    frame.fixed_names.push_back(fixed.names[static_cast<size_t>(keep[k])]);
-    frame.fixed_term.push_back(fixed.term[static_cast<size_t>(keep[k])]);
+  if (aliased.empty()) {
+    frame.x = std::move(fixed.values);
+  } else {
+    frame.x.resize(frame.rows_used, static_cast<Eigen::Index>(keep.size()));
+    for (size_t k = 0; k < keep.size(); ++k)
+      frame.x.col(static_cast<Eigen::Index>(k)) = fixed.values.col(keep[k]);
+  }
+  for (const Eigen::Index j : keep) {
+    frame.fixed_names.push_back(fixed.names[static_cast<size_t>(j)]);
+    frame.fixed_term.push_back(fixed.term[static_cast<size_t>(j)]);
   }
   for (const Term& term : formula.fixed) frame.fixed_term_labels.push_back(term.Label());
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <utility>
 
 #include "design/variable_values.h"
 #include "lmm/error.h"
@@ -29,57 +30,96 @@ bool MarginPresent(const LabelSet& margin, const std::vector<LabelSet>& earlier)
   });
 }
 
-// The columns one variable contributes to a term: its numbers, or indicators of its levels
-// (all levels, or all but the first under treatment contrasts).
-struct Piece {
-  std::vector<std::string> names;
-  std::vector<std::vector<double>> columns;
+// A variable's values on the used rows. A plain numeric column is read in place (`column`, at
+// `rows`) rather than copied; anything else is evaluated by EvaluateVariable.
+struct Values {
+  VariableValues evaluated;
+  const std::vector<double>* column = nullptr;
 };
 
-Piece VariablePiece(const VariableValues& values, bool contrasts) {
-  Piece piece;
-  if (!values.is_factor) {
-    piece.names.push_back(values.label);
-    piece.columns.push_back(values.numbers);
-    return piece;
+Values Evaluate(const Variable& v, const DataFrame& data, const std::vector<int64_t>& rows) {
+  Values out;
+  const Column* column = v.kind == Variable::Kind::kColumn ? data.Find(v.column) : nullptr;
+  if (column != nullptr && column->type == ColumnType::kNumeric) {
+    out.evaluated.label = v.label;  // what EvaluateVariable would give, without the copy
+    out.column = &column->numbers;
+  } else {
+    out.evaluated = EvaluateVariable(v, data, rows, VariableUse::kTerm);
   }
-  const size_t first = contrasts ? 1 : 0;
-  for (size_t level = first; level < values.levels.size(); ++level) {
-    piece.names.push_back(values.label + values.levels[level]);
-    std::vector<double> column(values.codes.size());
-    for (size_t i = 0; i < column.size(); ++i)
-      column[i] = values.codes[i] == static_cast<int32_t>(level) ? 1.0 : 0.0;
-    piece.columns.push_back(std::move(column));
+  return out;
+}
+
+// One factor of a model-matrix column: a numeric variable's values, or the indicator of one
+// level of a factor.
+struct Factor {
+  const Values* values = nullptr;
+  int32_t level = -1;  // -1: numeric
+};
+
+// The factors of one column; empty for the intercept.
+using ColumnFactors = std::vector<Factor>;
+
+// The columns one variable contributes to a term: itself, or indicators of its levels (all
+// levels, or all but the first under treatment contrasts).
+std::vector<std::pair<std::string, Factor>> VariablePieces(const Values& values, bool contrasts) {
+  const VariableValues& vv = values.evaluated;
+  if (!vv.is_factor) return {{vv.label, Factor{&values, -1}}};
+  std::vector<std::pair<std::string, Factor>> pieces;
+  for (size_t level = contrasts ? 1 : 0; level < vv.levels.size(); ++level)
+    pieces.emplace_back(vv.label + vv.levels[level], Factor{&values, static_cast<int32_t>(level)});
+  return pieces;
+}
+
+// Fills `out` with the product of the factors, formed left to right from 1 (as R's
+// model.matrix multiplies the variables' columns of an interaction).
+void FillColumn(const ColumnFactors& factors, const std::vector<int64_t>& rows,
+                Eigen::Ref<Eigen::VectorXd> out) {
+  const Eigen::Index n = out.size();
+  if (factors.size() == 1 && factors[0].level < 0 && factors[0].values->column != nullptr) {
+    const double* x = factors[0].values->column->data();
+    for (Eigen::Index i = 0; i < n; ++i) out(i) = x[rows[i]];
+    return;
   }
-  return piece;
+  out.setOnes();
+  for (const Factor& f : factors) {
+    if (f.level >= 0) {
+      const int32_t* code = f.values->evaluated.codes.data();
+      for (Eigen::Index i = 0; i < n; ++i) out(i) *= code[i] == f.level ? 1.0 : 0.0;
+    } else if (f.values->column != nullptr) {
+      const double* x = f.values->column->data();
+      for (Eigen::Index i = 0; i < n; ++i) out(i) *= x[rows[i]];
+    } else {
+      const double* x = f.values->evaluated.numbers.data();
+      for (Eigen::Index i = 0; i < n; ++i) out(i) *= x[i];
+    }
+  }
 }
 
 }  // namespace
 
 TermColumns BuildTermColumns(const std::vector<Term>& terms, bool intercept, const DataFrame& data,
                              const std::vector<int64_t>& rows) {
-  std::map<std::string, VariableValues> values;
+  std::map<std::string, Values> values;
   for (const Term& term : terms)
     for (const Variable& v : term.variables)
-      if (!values.count(v.label))
-        values.emplace(v.label, EvaluateVariable(v, data, rows, VariableUse::kTerm));
+      if (!values.count(v.label)) values.emplace(v.label, Evaluate(v, data, rows));
 
-  std::vector<std::string> names;
-  std::vector<std::vector<double>> columns;
-  std::vector<int> column_term;
+  TermColumns out;
+  std::vector<ColumnFactors> columns;
   if (intercept) {
-    names.push_back("(Intercept)");
-    columns.emplace_back(rows.size(), 1.0);
-    column_term.push_back(-1);
+    out.names.push_back("(Intercept)");
+    columns.emplace_back();
+    out.term.push_back(-1);
   }
   bool indicator_coding_pending = !intercept;  // R's no-intercept rule, applied once
   std::vector<LabelSet> earlier;
   for (const Term& term : terms) {
     const LabelSet labels = Labels(term);
     std::vector<std::string> term_names = {""};
-    std::vector<std::vector<double>> term_columns = {std::vector<double>(rows.size(), 1.0)};
+    std::vector<ColumnFactors> term_columns = {{}};
     for (const Variable& v : term.variables) {
-      const VariableValues& vv = values.at(v.label);
+      const Values& value = values.at(v.label);
+      const VariableValues& vv = value.evaluated;
       bool contrasts = false;
       if (vv.is_factor) {
         if (indicator_coding_pending) {
@@ -94,36 +134,28 @@ TermColumns BuildTermColumns(const std::vector<Term>& terms, bool intercept, con
               "{}: '{}' has only one level in the rows used; a factor needs two or more",
               data.source, v.label));
       }
-      const Piece piece = VariablePiece(vv, contrasts);
       // Earlier variables vary fastest: new columns are (old column) x (this piece's column).
       std::vector<std::string> next_names;
-      std::vector<std::vector<double>> next_columns;
-      for (size_t k = 0; k < piece.names.size(); ++k)
+      std::vector<ColumnFactors> next_columns;
+      for (const auto& [name, factor] : VariablePieces(value, contrasts))
         for (size_t j = 0; j < term_names.size(); ++j) {
-          next_names.push_back(term_names[j].empty() ? piece.names[k]
-                                                     : term_names[j] + ":" + piece.names[k]);
-          std::vector<double> column(rows.size());
-          for (size_t i = 0; i < column.size(); ++i)
-            column[i] = term_columns[j][i] * piece.columns[k][i];
-          next_columns.push_back(std::move(column));
+          next_names.push_back(term_names[j].empty() ? name : term_names[j] + ":" + name);
+          next_columns.push_back(term_columns[j]);
+          next_columns.back().push_back(factor);
         }
       term_names = std::move(next_names);
       term_columns = std::move(next_columns);
     }
-    names.insert(names.end(), term_names.begin(), term_names.end());
-    column_term.insert(column_term.end(), term_names.size(), static_cast<int>(earlier.size()));
-    for (auto& c : term_columns) columns.push_back(std::move(c));
+    out.names.insert(out.names.end(), term_names.begin(), term_names.end());
+    out.term.insert(out.term.end(), term_names.size(), static_cast<int>(earlier.size()));
+    columns.insert(columns.end(), term_columns.begin(), term_columns.end());
     earlier.push_back(labels);
   }
 
-  TermColumns out;
-  out.names = std::move(names);
-  out.term = std::move(column_term);
   out.values.resize(static_cast<Eigen::Index>(rows.size()),
                     static_cast<Eigen::Index>(columns.size()));
   for (size_t j = 0; j < columns.size(); ++j)
-    out.values.col(static_cast<Eigen::Index>(j)) =
-        Eigen::Map<const Eigen::VectorXd>(columns[j].data(), static_cast<Eigen::Index>(rows.size()));
+    FillColumn(columns[j], rows, out.values.col(static_cast<Eigen::Index>(j)));
   return out;
 }
 

@@ -72,7 +72,7 @@ class ChunkParser {
     return true;
   }
 
-  void Run(size_t begin, size_t limit) {
+  void Run(size_t begin, size_t limit, size_t reserve_bytes) {
     out_.begin = out_.end = begin;
     out_.columns.resize(plan_.kept_names.size());
     const std::string_view bytes = plan_.bytes;
@@ -106,7 +106,7 @@ class ChunkParser {
       if (r.fields != 0) {
         out_.row_newlines.push_back(out_.newlines);
         ++out_.rows;
-        if (out_.rows == 256) Reserve(pos - begin, limit - begin);
+        if (out_.rows == 256) Reserve(pos - begin, std::max(limit - begin, reserve_bytes));
       }
       out_.newlines += r.newlines;
       pos = out_.end = r.next;
@@ -122,6 +122,7 @@ class ChunkParser {
     for (ChunkColumn& c : out_.columns) {
       c.numbers.reserve(expected);
       c.missing.reserve(expected);
+      if (c.has_text() && c.text_from_row == 0) c.codes.reserve(expected);
     }
   }
 
@@ -153,9 +154,9 @@ std::string RowErrorMessage(const RowScan& scan, std::string_view bytes, char se
   return "no error";
 }
 
-ChunkResult ParseChunk(const ParsePlan& plan, size_t begin, size_t limit) {
+ChunkResult ParseChunk(const ParsePlan& plan, size_t begin, size_t limit, size_t reserve_bytes) {
   ChunkResult result;
-  ChunkParser(plan, result).Run(begin, limit);
+  ChunkParser(plan, result).Run(begin, limit, reserve_bytes);
   return result;
 }
 

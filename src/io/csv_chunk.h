@@ -61,8 +61,10 @@ struct RowScan;
 std::string RowErrorMessage(const RowScan& scan, std::string_view bytes, char separator);
 
 // Parses the rows that start in [begin, limit); `begin` must be a row start. The last row may run
-// past `limit` (then `end` > limit).
-ChunkResult ParseChunk(const ParsePlan& plan, size_t begin, size_t limit);
+// past `limit` (then `end` > limit). The per-row vectors get capacity for the rows of
+// max(limit - begin, reserve_bytes) bytes (estimated from the first rows), so that the first
+// chunk's vectors can take the later chunks' rows without moving (MergeChunks).
+ChunkResult ParseChunk(const ParsePlan& plan, size_t begin, size_t limit, size_t reserve_bytes = 0);
 
 // For the slots flagged in `categorical`, interns the cells of rows [0, text_from_row) (all rows
 // when no text was seen) by scanning the chunk again, so that `codes` covers every row.

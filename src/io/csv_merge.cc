@@ -30,17 +30,21 @@ TextPosition Where(const MergeInput& in, size_t chunk, size_t offset) {
   return Locate(in.plan->bytes, (*in.chunks)[chunk].begin, in.chunk_lines[chunk], offset);
 }
 
-// Appends the chunks' vectors in order; a single chunk's vector is moved, not copied.
+// Appends the chunks' vectors in order. The first chunk's vector is moved, not copied, when it has
+// room for all rows (ParseChunk's reserve_bytes), as is a single chunk's.
 template <class T, class Get>
 void Concatenate(std::vector<ChunkResult>& chunks, size_t slot, int64_t rows, std::vector<T>& out,
                  Get get) {
-  if (chunks.size() == 1) {
-    out = std::move(get(chunks[0].columns[slot]));
-    return;
+  std::vector<T>& first = get(chunks[0].columns[slot]);
+  if (chunks.size() == 1 || first.capacity() >= static_cast<size_t>(rows)) {
+    out = std::move(first);
+  } else {
+    out.reserve(rows);
+    out.insert(out.end(), first.begin(), first.end());
+    Release(first);
   }
-  out.reserve(rows);
-  for (ChunkResult& chunk : chunks) {
-    std::vector<T>& v = get(chunk.columns[slot]);
+  for (size_t k = 1; k < chunks.size(); ++k) {
+    std::vector<T>& v = get(chunks[k].columns[slot]);
     out.insert(out.end(), v.begin(), v.end());
     Release(v);
   }
@@ -128,8 +132,18 @@ DataFrame MergeChunks(const MergeInput& in) {
   frame.source = in.source;
   std::vector<ChunkResult>& chunks = *in.chunks;
   for (const ChunkResult& chunk : chunks) frame.rows += chunk.rows;
-  frame.row_line.reserve(frame.rows);
-  for (size_t k = 0; k < chunks.size(); ++k) {
+  // Line of each row: the chunk's first line plus the newlines before the row in the chunk; the
+  // first chunk's vector is turned into the result in place when it has room for all rows.
+  std::vector<int64_t>& first = chunks[0].row_newlines;
+  if (first.capacity() >= static_cast<size_t>(frame.rows)) {
+    frame.row_line = std::move(first);
+    for (int64_t& line : frame.row_line) line += in.chunk_lines[0];
+  } else {
+    frame.row_line.reserve(frame.rows);
+    for (int64_t nl : first) frame.row_line.push_back(in.chunk_lines[0] + nl);
+    Release(first);
+  }
+  for (size_t k = 1; k < chunks.size(); ++k) {
     for (int64_t nl : chunks[k].row_newlines) frame.row_line.push_back(in.chunk_lines[k] + nl);
     Release(chunks[k].row_newlines);
   }

@@ -24,8 +24,11 @@ constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
 std::vector<ChunkResult> ParseChunks(const ParsePlan& plan, const std::vector<size_t>& bounds,
                                      int threads) {
   std::vector<ChunkResult> chunks(bounds.size() - 1);
-  ParallelFor(chunks.size(), threads,
-              [&](size_t k) { chunks[k] = ParseChunk(plan, bounds[k], bounds[k + 1]); });
+  // The first chunk's vectors are sized for the whole input: MergeChunks appends the others.
+  const size_t all = bounds.back() - bounds.front();
+  ParallelFor(chunks.size(), threads, [&](size_t k) {
+    chunks[k] = ParseChunk(plan, bounds[k], bounds[k + 1], k == 0 ? all : 0);
+  });
   for (size_t k = 0; k < chunks.size(); ++k) {
     if (chunks[k].issue) {
       chunks.resize(k + 1);

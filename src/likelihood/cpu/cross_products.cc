@@ -43,6 +43,56 @@ CenteringInfo MakeCentering(const ModelFrame& frame) {
   return c;
 }
 
+// [X y]'[X y] of the centered columns v_j (lower triangle, row-major (p+1) x (p+1)):
+// sum_i (long double) v_ij v_ik, each sum formed in row order, as cpu::ReplaceResponse
+// (response_update.h) repeats bit for bit. For speed the rows are taken a block at a time (the
+// block's centered values in cache) and up to kGroup sums at a time stay in registers across the
+// block; storing a long double sum between blocks keeps it exactly.
+std::vector<long double> CenteredGram(const ModelFrame& frame, const CenteringInfo& cen) {
+  constexpr int64_t kBlock = 1024;
+  constexpr int kGroup = 4;
+  const int64_t n = frame.n();
+  const int p = frame.p();
+  std::vector<long double> gram((p + 1) * (p + 1), 0.0L);
+  std::vector<double> block((p + 1) * kBlock);
+  for (int64_t i0 = 0; i0 < n; i0 += kBlock) {
+    const int64_t len = std::min(kBlock, n - i0);
+    for (int j = 0; j <= p; ++j) {
+      const double* src = j < p ? frame.x.col(j).data() + i0 : frame.y.data() + i0;
+      const double shift = j < p ? cen.x_shift(j) : cen.y_shift;
+      double* dst = block.data() + j * kBlock;
+      for (int64_t i = 0; i < len; ++i) dst[i] = src[i] - shift;
+    }
+    for (int j = 0; j <= p; ++j) {
+      const double* vj = block.data() + j * kBlock;
+      long double* row = gram.data() + j * (p + 1);
+      int k = 0;
+      for (; k + kGroup <= j + 1; k += kGroup) {
+        const double* v0 = block.data() + k * kBlock;
+        const double* v1 = v0 + kBlock;
+        const double* v2 = v1 + kBlock;
+        const double* v3 = v2 + kBlock;
+        long double s0 = row[k], s1 = row[k + 1], s2 = row[k + 2], s3 = row[k + 3];
+        for (int64_t i = 0; i < len; ++i) {
+          const long double a = vj[i];
+          s0 += a * v0[i];
+          s1 += a * v1[i];
+          s2 += a * v2[i];
+          s3 += a * v3[i];
+        }
+        row[k] = s0, row[k + 1] = s1, row[k + 2] = s2, row[k + 3] = s3;
+      }
+      for (; k <= j; ++k) {
+        const double* vk = block.data() + k * kBlock;
+        long double s0 = row[k];
+        for (int64_t i = 0; i < len; ++i) s0 += static_cast<long double>(vj[i]) * vk[i];
+        row[k] = s0;
+      }
+    }
+  }
+  return gram;
+}
+
 }  // namespace
 
 CrossProducts BuildCrossProducts(const ModelFrame& frame, const ThetaLayout& layout) {
@@ -89,6 +139,13 @@ CrossProducts BuildCrossProducts(const ModelFrame& frame, const ThetaLayout& lay
   cp.tile_off.assign(1, 0);
   cp.panel_off.assign(1, 0);
   cp.row_off.assign(1, 0);
+  cp.tile_off.reserve(cp.l0 + 1);
+  cp.panel_off.reserve(cp.l0 + 1);
+  cp.row_off.reserve(cp.l0 + 1);
+  if (cp.rest.empty()) {  // every level's panel is the p + 1 rows of [X y]
+    cp.row_index.reserve(cp.l0 * (p + 1));
+    cp.panel.reserve(cp.l0 * (p + 1) * q0);
+  }
   std::vector<Tile> level_tiles;
   std::vector<int32_t> tile_row;  // first panel row of each of the level's tiles
   for (int64_t c = 0; c < cp.l0; ++c) {
@@ -142,30 +199,30 @@ CrossProducts BuildCrossProducts(const ModelFrame& frame, const ThetaLayout& lay
     }
   }
 
-  // The rest: lower triangle accumulated row by row, [X y]'[X y] in long double.
+  // The rest: the terms' rows accumulated row by row (lower triangle), [X y]'[X y] in long double.
   cp.a = Eigen::MatrixXd::Zero(cp.m, cp.m);
-  std::vector<long double> xyxy((p + 1) * (p + 1), 0.0L);
-  std::vector<double> v(p + 1);
-  for (int64_t i = 0; i < n; ++i) {
-    for (int j = 0; j <= p; ++j) v[j] = xy(i, j);
-    for (size_t b = 0; b < cp.rest.size(); ++b) {
-      const RestBlock& rb = cp.rest[b];
-      const RandomEffectTerm& t = frame.random[rb.term];
-      const int64_t base = rb.offset + t.level[i] * int64_t{rb.q};
-      for (size_t b2 = 0; b2 <= b; ++b2) {
-        const RestBlock& rb2 = cp.rest[b2];
-        const RandomEffectTerm& t2 = frame.random[rb2.term];
-        const int64_t base2 = rb2.offset + t2.level[i] * int64_t{rb2.q};
-        for (int e = 0; e < rb.q; ++e)
-          for (int e2 = 0; e2 < (b2 == b ? e + 1 : rb2.q); ++e2)
-            cp.a(base + e, base2 + e2) += t.z(i, e) * t2.z(i, e2);
+  if (!cp.rest.empty()) {
+    std::vector<double> v(p + 1);
+    for (int64_t i = 0; i < n; ++i) {
+      for (int j = 0; j <= p; ++j) v[j] = xy(i, j);
+      for (size_t b = 0; b < cp.rest.size(); ++b) {
+        const RestBlock& rb = cp.rest[b];
+        const RandomEffectTerm& t = frame.random[rb.term];
+        const int64_t base = rb.offset + t.level[i] * int64_t{rb.q};
+        for (size_t b2 = 0; b2 <= b; ++b2) {
+          const RestBlock& rb2 = cp.rest[b2];
+          const RandomEffectTerm& t2 = frame.random[rb2.term];
+          const int64_t base2 = rb2.offset + t2.level[i] * int64_t{rb2.q};
+          for (int e = 0; e < rb.q; ++e)
+            for (int e2 = 0; e2 < (b2 == b ? e + 1 : rb2.q); ++e2)
+              cp.a(base + e, base2 + e2) += t.z(i, e) * t2.z(i, e2);
+        }
+        for (int j = 0; j <= p; ++j)
+          for (int e = 0; e < rb.q; ++e) cp.a(cp.mt + j, base + e) += v[j] * t.z(i, e);
       }
-      for (int j = 0; j <= p; ++j)
-        for (int e = 0; e < rb.q; ++e) cp.a(cp.mt + j, base + e) += v[j] * t.z(i, e);
     }
-    for (int j = 0; j <= p; ++j)
-      for (int k = 0; k <= j; ++k) xyxy[j * (p + 1) + k] += static_cast<long double>(v[j]) * v[k];
   }
+  const std::vector<long double> xyxy = CenteredGram(frame, cen);
   for (int j = 0; j <= p; ++j)
     for (int k = 0; k <= j; ++k)
       cp.a(cp.mt + j, cp.mt + k) = static_cast<double>(xyxy[j * (p + 1) + k]);
