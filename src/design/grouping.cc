@@ -1,6 +1,7 @@
 #include "design/grouping.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "design/variable_values.h"
 
@@ -19,6 +20,12 @@ GroupingFactor BuildGroupingFactor(const std::vector<Variable>& variables, const
   for (const Variable& v : variables)
     parts.push_back(EvaluateVariable(v, data, rows, VariableUse::kGrouping));
 
+  GroupingFactor out;
+  if (parts.size() == 1) {  // a factor's codes are already the ranks of its levels present
+    out.level = std::move(parts[0].codes);
+    out.labels = std::move(parts[0].levels);
+    return out;
+  }
   // Mixed-radix key per row, in lexicographic order of the parts' level indices; a level is the
   // rank of its key among the distinct keys.
   const size_t n = rows.size();
@@ -30,7 +37,6 @@ GroupingFactor BuildGroupingFactor(const std::vector<Variable>& variables, const
     for (size_t i = 0; i < n; ++i) key[i] = key[i] * radix + part.codes[i];
     keys = keys > dense_limit / radix ? dense_limit + 1 : keys * radix;
   }
-  GroupingFactor out;
   out.level.resize(n);
   std::vector<int64_t> level_key;  // per level, in increasing key order
   if (keys <= dense_limit) {

@@ -49,16 +49,22 @@ void SelectRows(const Formula& formula, const DataFrame& data, ModelFrame& frame
 }
 
 void BuildResponse(const Formula& formula, const DataFrame& data, ModelFrame& frame) {
-  const design::VariableValues y = design::EvaluateVariable(formula.response, data, frame.used_rows,
-                                                            design::VariableUse::kNumeric);
   frame.response = formula.response.label;
-  frame.y = Eigen::Map<const Eigen::VectorXd>(y.numbers.data(), frame.rows_used);
-  // Where the file's decimals hold more digits than the doubles, subtract the first value in
-  // double-double arithmetic: (x_i - c) is exact for x_i within a factor 2 of c, then the lost
-  // remainder is added back.
   const Column* column = formula.response.kind == Variable::Kind::kColumn
                              ? data.Find(formula.response.column)
                              : nullptr;
+  if (column != nullptr && column->type == ColumnType::kNumeric) {  // read in place, no copy
+    frame.y.resize(frame.rows_used);
+    for (Eigen::Index i = 0; i < frame.y.size(); ++i)
+      frame.y(i) = column->numbers[static_cast<size_t>(frame.used_rows[i])];
+  } else {
+    const design::VariableValues y = design::EvaluateVariable(
+        formula.response, data, frame.used_rows, design::VariableUse::kNumeric);
+    frame.y = Eigen::Map<const Eigen::VectorXd>(y.numbers.data(), frame.rows_used);
+  }
+  // Where the file's decimals hold more digits than the doubles, subtract the first value in
+  // double-double arithmetic: (x_i - c) is exact for x_i within a factor 2 of c, then the lost
+  // remainder is added back.
   if (column != nullptr && !column->remainders.empty()) {
     const double c = frame.y(0);
     for (Eigen::Index i = 0; i < frame.y.size(); ++i)

@@ -8,6 +8,10 @@
 #include <string>
 #include <string_view>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace lmm::io {
 
 // One field of a row as byte offsets into the whole input.
@@ -35,6 +39,27 @@ struct RowScan {
   RowError error = RowError::kNone;
   size_t error_offset = 0;
 };
+
+// The first offset at or after i that holds sep, LF, CR or a quote; n when there is none. Sixteen
+// bytes at a time with SSE2 while they lie inside [0, n), then byte by byte.
+inline size_t FindFieldEnd(const char* d, size_t i, size_t n, char sep) {
+#if defined(__SSE2__)
+  const __m128i separator = _mm_set1_epi8(sep);
+  const __m128i lf = _mm_set1_epi8('\n');
+  const __m128i cr = _mm_set1_epi8('\r');
+  const __m128i quote = _mm_set1_epi8('"');
+  for (; i + 16 <= n; i += 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(d + i));
+    const __m128i hit =
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, separator), _mm_cmpeq_epi8(x, lf)),
+                     _mm_or_si128(_mm_cmpeq_epi8(x, cr), _mm_cmpeq_epi8(x, quote)));
+    const int mask = _mm_movemask_epi8(hit);
+    if (mask != 0) return i + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+  }
+#endif
+  while (i < n && d[i] != sep && d[i] != '\n' && d[i] != '\r' && d[i] != '"') ++i;
+  return i;
+}
 
 // Scans the row that starts at `pos` (< bytes.size()), calling on_field(index, field) for each
 // field in order. Stops at the first error, after which no more fields are reported.
@@ -79,11 +104,7 @@ RowScan ScanRow(std::string_view bytes, size_t pos, char sep, OnField&& on_field
       i = j + 1;
     } else {
       f.begin = i;
-      while (i < n) {
-        const char c = d[i];
-        if (c == sep || c == '\n' || c == '\r' || c == '"') break;
-        ++i;
-      }
+      i = FindFieldEnd(d, i, n, sep);
       f.end = i;
       if (i < n && d[i] == '"') {
         r.error = RowError::kStrayQuote;
