@@ -11,7 +11,10 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <functional>
 #include <string>
+
+#include <unistd.h>
 
 #include "likelihood/cpu/cpu_evaluator.h"
 #include "lmm/load.h"
@@ -31,8 +34,11 @@ std::string WriteCsv(const Design& d, unsigned seed) {
   std::uniform_real_distribution<double> u(0, 1);
   std::normal_distribution<double> z(0, 1);
   auto level = [&](int n) { return static_cast<int>(n * std::pow(u(rng), 2.0)); };
-  const std::filesystem::path path = std::filesystem::temp_directory_path() /
-                                     ("lmm_front_" + std::to_string(seed) + ".csv");
+  // One name per process and case: CTest runs the cases as parallel processes.
+  const std::filesystem::path path =
+      std::filesystem::temp_directory_path() /
+      ("lmm_front_" + std::to_string(::getpid()) + "_" +
+       std::to_string(std::hash<std::string>{}(d.formula)) + "_" + std::to_string(seed) + ".csv");
   std::ofstream out(path);
   out << "y,x,g1,g2,g3\n";
   for (int i = 0; i < d.rows; ++i) {
