@@ -47,7 +47,9 @@ std::string FormulaForResponse(const std::string& formula, const std::string& re
 // (options.threads workers, 0: all cores, each fit on one thread), except with 100k rows or more
 // and a backend other than cpu (one at a time: each fit may use the GPU or all threads); `on_done`
 // (optional) is called once per response as it finishes, serialized but in completion order; what
-// it throws stops the remaining fits and is rethrown. The result is in response order.
+// it throws stops the remaining fits and is rethrown. The result is in response order. When the
+// fits run on the CPU the design's cross-products are formed once and each response replaces only
+// its own pieces (responses_fit.h): the same results, bit for bit, as fitting each frame anew.
 std::vector<ResponseOutcome> FitResponses(
     const LoadOptions& load, const std::vector<std::string>& items, const FitOptions& options,
     const std::function<void(const ResponseOutcome&)>& on_done = nullptr);
