@@ -115,6 +115,7 @@ TEST(ReplaceResponse, EqualsCrossProductsBuiltForTheNewResponse) {
       "~ x1 + (x1 | g) + (x2 | h)",                    // a rest block, q = 2
       "~ 0 + x1 + x2 + (1 | g)",                       // no intercept: not centered
       "~ 1 + (x1 | g) + (1 | h)",                      // p = 1
+      "~ 0 + (1 | g)",                                 // p = 0
       "~ x1 + x2 + x3 + (1 | g) + (1 | g:h)",          // p = 4, nested rest
       "~ x1 + x2 + x3 + x4 + x5 + (1 | g) + (1 | h)",  // p = 6: the generic path
   };
