@@ -57,14 +57,7 @@ std::optional<cpu::CrossProducts> SharedCrossProducts(const ModelFrame& frame,
 FitResult FitWithSharedDesign(const ModelFrame& frame, const FitOptions& options,
                               const cpu::CrossProducts& shared, const std::string& response_hash) {
   FitResult fit;
-  // inference::CopyFrameFacts, with the hash given.
-  fit.formula = frame.formula;
-  fit.nobs = frame.n();
-  fit.rows_read = frame.rows_read;
-  fit.rows_dropped = frame.rows_dropped;
-  fit.groups = frame.groups;
-  fit.aliased = frame.aliased;
-  fit.response_hash = response_hash;
+  inference::CopyFrameFacts(frame, response_hash, fit);
   fit.reml = options.reml;
 
   FitCoreOptions core_options;

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 namespace lmm::inference {
@@ -28,13 +29,17 @@ std::string ResponseHash(const ModelFrame& frame) {
 }
 
 void CopyFrameFacts(const ModelFrame& frame, FitResult& fit) {
+  CopyFrameFacts(frame, ResponseHash(frame), fit);
+}
+
+void CopyFrameFacts(const ModelFrame& frame, std::string response_hash, FitResult& fit) {
   fit.formula = frame.formula;
   fit.nobs = frame.n();
   fit.rows_read = frame.rows_read;
   fit.rows_dropped = frame.rows_dropped;
   fit.groups = frame.groups;
   fit.aliased = frame.aliased;
-  fit.response_hash = ResponseHash(frame);
+  fit.response_hash = std::move(response_hash);
 }
 
 double ScaledGradient(const ConvergenceInfo& info) {

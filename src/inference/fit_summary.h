@@ -12,6 +12,8 @@ namespace lmm::inference {
 
 // formula, nobs, rows read/dropped, groups, aliased columns and the response hash.
 void CopyFrameFacts(const ModelFrame& frame, FitResult& fit);
+// The same with the response hash given (a caller that has it already).
+void CopyFrameFacts(const ModelFrame& frame, std::string response_hash, FitResult& fit);
 
 // FNV-1a 64 over nobs and the bits of the used responses (lrtest's same-data check).
 std::string ResponseHash(const ModelFrame& frame);

@@ -29,9 +29,8 @@ FitResult FitStreamed(StreamedModel& model, const FitOptions& options) {
   const ModelFrame& frame = model.frame;
   Evaluator& ev = *model.evaluator;
   FitResult fit;
-  inference::CopyFrameFacts(frame, fit);
+  inference::CopyFrameFacts(frame, model.response_hash, fit);
   fit.nobs = ev.n();
-  fit.response_hash = model.response_hash;
   fit.reml = options.reml;
 
   FitCoreOptions core_options;
