@@ -103,7 +103,7 @@ void BM_InstevalFitMl(benchmark::State& state) {
   FitCoreOptions options;
   options.reml = false;
   options.threads = static_cast<int>(state.range(0));
-  options.conditional_variances = false;
+  options.conditional_effects = false;
   for (auto _ : state) {
     const FitCoreResult fit = FitCore(Insteval(), options);
     state.counters["evaluations"] = fit.optimizer.evaluations + fit.convergence.evaluations;

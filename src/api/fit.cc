@@ -50,7 +50,7 @@ FitResult Fit(const ModelFrame& frame, const FitOptions& options) {
   core_options.reml = options.reml;
   core_options.threads = options.threads;
   core_options.backend = ResolveBackend(frame, options.backend);
-  core_options.conditional_variances = options.conditional_modes;
+  core_options.conditional_effects = options.conditional_modes;
   const auto t0 = std::chrono::steady_clock::now();
   // One evaluator (one pass over the data) serves the fit and the inference at the estimate.
   std::unique_ptr<Evaluator> ev = CreateEvaluator(frame, core_options);

@@ -64,7 +64,7 @@ FitResult FitWithSharedDesign(const ModelFrame& frame, const FitOptions& options
   core_options.reml = options.reml;
   core_options.threads = options.threads;
   core_options.backend = Backend::kCpu;
-  core_options.conditional_variances = options.conditional_modes;
+  core_options.conditional_effects = options.conditional_modes;
   const auto t0 = std::chrono::steady_clock::now();
   cpu::CrossProducts cp = shared;
   cpu::ReplaceResponse(frame, cp);

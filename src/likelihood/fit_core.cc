@@ -76,9 +76,10 @@ void CollectEstimates(const Evaluator& ev, const ModelFrame& frame, const FitCor
     te.names = frame.random[t].names;
     te.relative_covariance = layout.term(t).RelativeCovariance(layout.TermTheta(r.theta, t));
     te.covariance = r.sigma2 * te.relative_covariance;
-    te.modes = ev.ConditionalModes(t);
-    if (options.conditional_variances)
+    if (options.conditional_effects) {
+      te.modes = ev.ConditionalModes(t);
       te.conditional_variances = ev.ConditionalVariances(t, r.sigma2);
+    }
     r.terms.push_back(std::move(te));
   }
 }

@@ -20,7 +20,7 @@ struct FitCoreOptions {
   Backend backend = Backend::kCpu;
   OptimizerOptions optimizer;
   std::optional<std::vector<double>> start;  // theta start (theta order); default lme4's
-  bool conditional_variances = true;         // compute var(b | y) per level
+  bool conditional_effects = true;  // compute the modes b and var(b | y) per level (else empty)
 };
 
 // One random-effect term's estimates, in ModelFrame order.

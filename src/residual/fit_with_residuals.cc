@@ -26,7 +26,7 @@ FitResult FitWithResiduals(const ModelFrame& frame, const FitOptions& options) {
   core_options.reml = options.reml;
   core_options.threads = options.threads;
   core_options.backend = Backend::kCpu;
-  core_options.conditional_variances = options.conditional_modes;
+  core_options.conditional_effects = options.conditional_modes;
   std::unique_ptr<ResidualEvaluator> ev;
   ResidualFitCoreResult rc = FitResidualCore(frame, clusters, structure, core_options, &ev);
   FitCoreResult& core = rc.core;

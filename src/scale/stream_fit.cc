@@ -37,7 +37,7 @@ FitResult FitStreamed(StreamedModel& model, const FitOptions& options) {
   core_options.reml = options.reml;
   core_options.threads = options.threads;
   core_options.backend = Backend::kCpu;
-  core_options.conditional_variances = options.conditional_modes;
+  core_options.conditional_effects = options.conditional_modes;
   core_options.start = model.start;  // the rows' moment start, as FitCore takes it in memory
   const auto t0 = std::chrono::steady_clock::now();
   FitCoreResult core = FitCore(ev, frame, core_options);
