@@ -19,11 +19,6 @@ namespace {
 // are reused instead.
 constexpr double kCheckStep = 1e-4;
 
-// BOBYQA's initial trust-region radius from the moment start. lme4's 0.2 suits its start at
-// theta = 1, far from most optima; the moment estimates are consistent, off the optimum by about
-// their sampling error, and a radius of 0.05 saves a third of InstEval's evaluations (77 -> 51;
-// 0.03-0.07 give 49-66 there; the reference suites' total drops by a fifth).
-constexpr double kMomentStartStep = 0.05;
 
 ConvergenceInfo CheckConvergence(const ObjectiveFunction& f, const OptimizerResult& opt,
                                  const ThetaLayout& layout) {

@@ -39,6 +39,7 @@ FitResult FitStreamed(StreamedModel& model, const FitOptions& options) {
   core_options.backend = Backend::kCpu;
   core_options.conditional_effects = options.conditional_modes;
   core_options.start = model.start;  // the rows' moment start, as FitCore takes it in memory
+  if (model.start) core_options.optimizer.initial_step = kMomentStartStep;
   const auto t0 = std::chrono::steady_clock::now();
   FitCoreResult core = FitCore(ev, frame, core_options);
   core.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
