@@ -37,35 +37,31 @@ CenteringInfo MakeCentering(const ModelFrame& frame) {
     for (int64_t i = 0; i < n; ++i) s += frame.x(i, j);
     c.x_shift(j) = static_cast<double>(s / n);
   }
-  long double s = 0;
-  for (int64_t i = 0; i < n; ++i) s += frame.y(i);
-  c.y_shift = static_cast<double>(s / n);
-  return c;
+  return c;  // y_shift: FillResponsePieces
 }
 
-// [X y]'[X y] of the centered columns v_j (lower triangle, row-major (p+1) x (p+1)):
-// sum_i (long double) v_ij v_ik, each sum formed in row order, as cpu::ReplaceResponse
-// (response_update.h) repeats bit for bit. For speed the rows are taken a block at a time (the
-// block's centered values in cache) and up to kGroup sums at a time stay in registers across the
-// block; storing a long double sum between blocks keeps it exactly.
+// X'X of the centered columns v_j (lower triangle, row-major p x p): sum_i (long double) v_ij
+// v_ik, each sum formed in row order. For speed the rows are taken a block at a time (the block's
+// centered values in cache) and up to kGroup sums at a time stay in registers across the block;
+// storing a long double sum between blocks keeps it exactly.
 std::vector<long double> CenteredGram(const ModelFrame& frame, const CenteringInfo& cen) {
   constexpr int64_t kBlock = 1024;
   constexpr int kGroup = 4;
   const int64_t n = frame.n();
   const int p = frame.p();
-  std::vector<long double> gram((p + 1) * (p + 1), 0.0L);
-  std::vector<double> block((p + 1) * kBlock);
+  std::vector<long double> gram(p * p, 0.0L);
+  std::vector<double> block(p * kBlock);
   for (int64_t i0 = 0; i0 < n; i0 += kBlock) {
     const int64_t len = std::min(kBlock, n - i0);
-    for (int j = 0; j <= p; ++j) {
-      const double* src = j < p ? frame.x.col(j).data() + i0 : frame.y.data() + i0;
-      const double shift = j < p ? cen.x_shift(j) : cen.y_shift;
+    for (int j = 0; j < p; ++j) {
+      const double* src = frame.x.col(j).data() + i0;
+      const double shift = cen.x_shift(j);
       double* dst = block.data() + j * kBlock;
       for (int64_t i = 0; i < len; ++i) dst[i] = src[i] - shift;
     }
-    for (int j = 0; j <= p; ++j) {
+    for (int j = 0; j < p; ++j) {
       const double* vj = block.data() + j * kBlock;
-      long double* row = gram.data() + j * (p + 1);
+      long double* row = gram.data() + j * p;
       int k = 0;
       for (; k + kGroup <= j + 1; k += kGroup) {
         const double* v0 = block.data() + k * kBlock;
@@ -91,6 +87,29 @@ std::vector<long double> CenteredGram(const ModelFrame& frame, const CenteringIn
     }
   }
   return gram;
+}
+
+// A(y, X_k) and A(y, y): sum_i (long double)(y_i - y_shift) v_ik, k = 0..p, in row order. P > 0:
+// p known at compile time, so that the p + 1 long double sums stay in registers; P == 0: any p.
+template <int P>
+void CrossWithY(const ModelFrame& frame, double y_shift, CrossProducts& cp) {
+  const int p = P > 0 ? P : cp.p;
+  const int64_t n = cp.n;
+  const double* y = frame.y.data();
+  const double* x = frame.x.data();
+  const double* x_shift = cp.centering.x_shift.data();
+  const int64_t ry = cp.mt + p;
+  constexpr int kSums = P > 0 ? P + 1 : 1;
+  long double fixed[kSums] = {};
+  std::vector<long double> any(P > 0 ? 0 : static_cast<size_t>(p) + 1, 0.0L);
+  long double* sum = P > 0 ? fixed : any.data();
+  for (int64_t i = 0; i < n; ++i) {
+    const double yc = y[i] - y_shift;
+    for (int k = 0; k < p; ++k)
+      sum[k] += static_cast<long double>(yc) * (x[k * n + i] - x_shift[k]);
+    sum[p] += static_cast<long double>(yc) * yc;
+  }
+  for (int k = 0; k <= p; ++k) cp.a(ry, cp.mt + k) = static_cast<double>(sum[k]);
 }
 
 }  // namespace
@@ -122,9 +141,7 @@ CrossProducts BuildCrossProducts(const ModelFrame& frame, const ThetaLayout& lay
                     std::to_string(kMaxDenseRest - p - 1));
   cp.centering = MakeCentering(frame);
   const CenteringInfo& cen = cp.centering;
-  auto xy = [&](int64_t i, int j) {
-    return j < p ? frame.x(i, j) - cen.x_shift(j) : frame.y(i) - cen.y_shift;
-  };
+  auto xs = [&](int64_t i, int j) { return frame.x(i, j) - cen.x_shift(j); };
 
   // Rows grouped by level of block 0 (counting sort keeps the row order within a level).
   std::vector<int64_t> first(cp.l0 + 1, 0), rows(n);
@@ -194,17 +211,17 @@ CrossProducts BuildCrossProducts(const ModelFrame& frame, const ThetaLayout& lay
           const int32_t r0 = tile_row[it - level_tiles.begin()];
           for (int e = 0; e < rb.q; ++e) col[r0 + e] += t.z(i, e) * za;
         }
-        for (int j = 0; j <= p; ++j) col[mc - p - 1 + j] += xy(i, j) * za;
+        for (int j = 0; j < p; ++j) col[mc - p - 1 + j] += xs(i, j) * za;
       }
     }
   }
 
-  // The rest: the terms' rows accumulated row by row (lower triangle), [X y]'[X y] in long double.
+  // The rest: the terms' rows accumulated row by row (lower triangle), X'X in long double.
   cp.a = Eigen::MatrixXd::Zero(cp.m, cp.m);
   if (!cp.rest.empty()) {
-    std::vector<double> v(p + 1);
+    std::vector<double> v(p);
     for (int64_t i = 0; i < n; ++i) {
-      for (int j = 0; j <= p; ++j) v[j] = xy(i, j);
+      for (int j = 0; j < p; ++j) v[j] = xs(i, j);
       for (size_t b = 0; b < cp.rest.size(); ++b) {
         const RestBlock& rb = cp.rest[b];
         const RandomEffectTerm& t = frame.random[rb.term];
@@ -217,17 +234,83 @@ CrossProducts BuildCrossProducts(const ModelFrame& frame, const ThetaLayout& lay
             for (int e2 = 0; e2 < (b2 == b ? e + 1 : rb2.q); ++e2)
               cp.a(base + e, base2 + e2) += t.z(i, e) * t2.z(i, e2);
         }
-        for (int j = 0; j <= p; ++j)
+        for (int j = 0; j < p; ++j)
           for (int e = 0; e < rb.q; ++e) cp.a(cp.mt + j, base + e) += v[j] * t.z(i, e);
       }
     }
   }
-  const std::vector<long double> xyxy = CenteredGram(frame, cen);
-  for (int j = 0; j <= p; ++j)
-    for (int k = 0; k <= j; ++k)
-      cp.a(cp.mt + j, cp.mt + k) = static_cast<double>(xyxy[j * (p + 1) + k]);
+  const std::vector<long double> xx = CenteredGram(frame, cen);
+  for (int j = 0; j < p; ++j)
+    for (int k = 0; k <= j; ++k) cp.a(cp.mt + j, cp.mt + k) = static_cast<double>(xx[j * p + k]);
   cp.a.triangularView<Eigen::StrictlyUpper>() = cp.a.transpose();
+  FillResponsePieces(frame, cp);
   return cp;
+}
+
+void FillResponsePieces(const ModelFrame& frame, CrossProducts& cp) {
+  const int64_t n = cp.n;
+  const int p = cp.p;
+  const int q0 = cp.q0;
+  const double* y = frame.y.data();
+  CenteringInfo& cen = cp.centering;
+  // The mean in long double, with an intercept only (MakeCentering's rule).
+  if (cen.centered) {
+    long double s = 0;
+    for (int64_t i = 0; i < n; ++i) s += y[i];
+    cen.y_shift = static_cast<double>(s / n);
+  } else {
+    cen.y_shift = 0;
+  }
+  const double y_shift = cen.y_shift;
+
+  // Panels of term 0: the last row of each level's m_c x q0 column-major panel is y's; each
+  // level's rows are visited in increasing order.
+  for (int64_t c = 0; c < cp.l0; ++c) {
+    const int64_t mc = cp.panel_rows(c);
+    double* panel = cp.panel.data() + cp.panel_off[c];
+    for (int a = 0; a < q0; ++a) panel[a * mc + mc - 1] = 0.0;
+  }
+  const RandomEffectTerm& t0 = frame.random[static_cast<size_t>(cp.term0)];
+  for (int64_t i = 0; i < n; ++i) {
+    const double yc = y[i] - y_shift;
+    const int64_t c = t0.level[i];
+    const int64_t mc = cp.panel_rows(c);
+    double* last = cp.panel.data() + cp.panel_off[c] + mc - 1;
+    for (int a = 0; a < q0; ++a) last[a * mc] += yc * t0.z(i, a);
+  }
+
+  // A's row y: the rest blocks' columns in double, the [X y] columns in long double.
+  const int64_t ry = cp.mt + p;
+  for (int64_t j = 0; j < cp.mt; ++j) cp.a(ry, j) = 0.0;
+  for (const RestBlock& rb : cp.rest) {
+    const RandomEffectTerm& t = frame.random[static_cast<size_t>(rb.term)];
+    for (int64_t i = 0; i < n; ++i) {
+      const double yc = y[i] - y_shift;
+      const int64_t base = rb.offset + t.level[i] * int64_t{rb.q};
+      for (int e = 0; e < rb.q; ++e) cp.a(ry, base + e) += yc * t.z(i, e);
+    }
+  }
+  switch (p) {
+    case 1:
+      CrossWithY<1>(frame, y_shift, cp);
+      break;
+    case 2:
+      CrossWithY<2>(frame, y_shift, cp);
+      break;
+    case 3:
+      CrossWithY<3>(frame, y_shift, cp);
+      break;
+    case 4:
+      CrossWithY<4>(frame, y_shift, cp);
+      break;
+    case 5:
+      CrossWithY<5>(frame, y_shift, cp);
+      break;
+    default:
+      CrossWithY<0>(frame, y_shift, cp);
+  }
+  // Column y mirrors row y (A is stored with both triangles).
+  for (int64_t j = 0; j < cp.m; ++j) cp.a(j, ry) = cp.a(ry, j);
 }
 
 }  // namespace lmm::cpu

@@ -77,4 +77,11 @@ inline constexpr int64_t kMaxDenseRest = 12000;
 // inconsistent.
 CrossProducts BuildCrossProducts(const ModelFrame& frame, const ThetaLayout& layout);
 
+// The pieces of `cp` that depend on y, from frame.y: centering.y_shift (the mean, with an
+// intercept), the panels' y rows (sum_{i in c} (y_i - y_shift) z_0i), A's y row and column (the
+// rest terms' columns in double; the [X y] columns in long double, in row order). The other
+// pieces of `cp` must be those of `frame`'s design. BuildCrossProducts calls it last; fit
+// --responses calls it again for each response (response_update.h).
+void FillResponsePieces(const ModelFrame& frame, CrossProducts& cp);
+
 }  // namespace lmm::cpu

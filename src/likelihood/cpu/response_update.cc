@@ -2,7 +2,6 @@
 
 #include <cstring>
 #include <string>
-#include <vector>
 
 #include "lmm/error.h"
 
@@ -36,100 +35,11 @@ void CheckMatches(const ModelFrame& frame, const CrossProducts& cp) {
     fail("storage");
 }
 
-// A(y, X_k) and A(y, y): sum_i (long double)(y_i - y_shift) v_ik, k = 0..p, in row order. P > 0:
-// p known at compile time, so that the p + 1 long double sums stay in registers; P == 0: any p.
-template <int P>
-void CrossWithY(const ModelFrame& frame, double y_shift, CrossProducts& cp) {
-  const int p = P > 0 ? P : cp.p;
-  const int64_t n = cp.n;
-  const double* y = frame.y.data();
-  const double* x = frame.x.data();
-  const double* x_shift = cp.centering.x_shift.data();
-  const int64_t ry = cp.mt + p;
-  if constexpr (P > 0) {
-    long double sum[P + 1] = {};
-    for (int64_t i = 0; i < n; ++i) {
-      const double yc = y[i] - y_shift;
-      for (int k = 0; k < P; ++k)
-        sum[k] += static_cast<long double>(yc) * (x[k * n + i] - x_shift[k]);
-      sum[P] += static_cast<long double>(yc) * yc;
-    }
-    for (int k = 0; k <= P; ++k) cp.a(ry, cp.mt + k) = static_cast<double>(sum[k]);
-  } else {
-    std::vector<long double> sum(static_cast<size_t>(p) + 1, 0.0L);
-    for (int64_t i = 0; i < n; ++i) {
-      const double yc = y[i] - y_shift;
-      for (int k = 0; k < p; ++k)
-        sum[k] += static_cast<long double>(yc) * (x[k * n + i] - x_shift[k]);
-      sum[p] += static_cast<long double>(yc) * yc;
-    }
-    for (int k = 0; k <= p; ++k) cp.a(ry, cp.mt + k) = static_cast<double>(sum[k]);
-  }
-}
-
 }  // namespace
 
 void ReplaceResponse(const ModelFrame& frame, CrossProducts& cp) {
   CheckMatches(frame, cp);
-  const int64_t n = cp.n;
-  const int p = cp.p;
-  const int q0 = cp.q0;
-  const double* y = frame.y.data();
-  CenteringInfo& cen = cp.centering;
-  // MakeCentering: the mean in long double, only with an intercept.
-  if (cen.centered) {
-    long double s = 0;
-    for (int64_t i = 0; i < n; ++i) s += y[i];
-    cen.y_shift = static_cast<double>(s / n);
-  } else {
-    cen.y_shift = 0;
-  }
-  const double y_shift = cen.y_shift;
-
-  // Panels of term 0: the last row of each level's m_c x q0 column-major panel is y's.
-  for (int64_t c = 0; c < cp.l0; ++c) {
-    const int64_t mc = cp.panel_rows(c);
-    double* panel = cp.panel.data() + cp.panel_off[c];
-    for (int a = 0; a < q0; ++a) panel[a * mc + mc - 1] = 0.0;
-  }
-  const RandomEffectTerm& t0 = frame.random[static_cast<size_t>(cp.term0)];
-  for (int64_t i = 0; i < n; ++i) {
-    const double yc = y[i] - y_shift;
-    const int64_t c = t0.level[i];
-    const int64_t mc = cp.panel_rows(c);
-    double* last = cp.panel.data() + cp.panel_off[c] + mc - 1;
-    for (int a = 0; a < q0; ++a) last[a * mc] += yc * t0.z(i, a);
-  }
-
-  // A's row y: the rest blocks' columns in double, the [X y] columns in long double.
-  const int64_t ry = cp.mt + p;
-  for (int64_t j = 0; j < cp.mt; ++j) cp.a(ry, j) = 0.0;
-  for (const RestBlock& rb : cp.rest) {
-    const RandomEffectTerm& t = frame.random[static_cast<size_t>(rb.term)];
-    for (int64_t i = 0; i < n; ++i) {
-      const double yc = y[i] - y_shift;
-      const int64_t base = rb.offset + t.level[i] * int64_t{rb.q};
-      for (int e = 0; e < rb.q; ++e) cp.a(ry, base + e) += yc * t.z(i, e);
-    }
-  }
-  switch (p) {
-    case 1:
-      CrossWithY<1>(frame, y_shift, cp);
-      break;
-    case 2:
-      CrossWithY<2>(frame, y_shift, cp);
-      break;
-    case 3:
-      CrossWithY<3>(frame, y_shift, cp);
-      break;
-    case 4:
-      CrossWithY<4>(frame, y_shift, cp);
-      break;
-    default:
-      CrossWithY<0>(frame, y_shift, cp);
-  }
-  // Column y mirrors row y (A is stored with both triangles).
-  for (int64_t j = 0; j < cp.m; ++j) cp.a(j, ry) = cp.a(ry, j);
+  FillResponsePieces(frame, cp);
 }
 
 bool SameResponsePieces(const CrossProducts& a, const CrossProducts& b) {

@@ -20,15 +20,14 @@ namespace lmm::cpu {
 
 // Replaces the response pieces of `cp`, which BuildCrossProducts built for a frame equal to
 // `frame` except (possibly) in y and response_offset, by those of frame.y. The result equals
-// BuildCrossProducts(frame, layout) bit for bit: every sum is formed from the same terms in the
-// same order (rows in increasing order within each level, as BuildCrossProducts' stable counting
-// sort visits them) with the same floating-point types. Throws lmm::Error(kInternal) when the
-// frame's dimensions or levels do not match `cp`.
+// BuildCrossProducts(frame, layout) bit for bit: both form these pieces with FillResponsePieces
+// (cross_products.h). Throws lmm::Error(kInternal) when the frame's dimensions or levels do not
+// match `cp`.
 void ReplaceResponse(const ModelFrame& frame, CrossProducts& cp);
 
 // Whether the members that depend on y (centering, panels, A) of `a` and `b` are equal bit for
-// bit: ReplaceResponse repeats BuildCrossProducts' formulas and summation order, and a caller can
-// check on one frame that the two still agree before sharing cross-products.
+// bit: a caller can check on one frame that ReplaceResponse and BuildCrossProducts still agree
+// before sharing cross-products.
 bool SameResponsePieces(const CrossProducts& a, const CrossProducts& b);
 
 }  // namespace lmm::cpu
