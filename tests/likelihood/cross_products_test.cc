@@ -1,7 +1,8 @@
 // BuildCrossProducts (likelihood/cpu/cross_products.h): the [X y]'[X y] block of the rest is the
 // centered cross-product summed in long double in row order (blocked, several sums at a time),
-// equal bit for bit to a plain row-by-row long double sum of the same centered values (which
-// cpu::ReplaceResponse repeats), with and without other terms in the rest; the first term's
+// equal bit for bit to a plain row-by-row long double sum of the same centered values (X'X
+// blocked, the y row by FillResponsePieces), with and without other terms in the rest; the first
+// term's
 // per-level blocks are Z_c'Z_c.
 #include "likelihood/cpu/cross_products.h"
 
