@@ -2,8 +2,7 @@
 // centered cross-product summed in long double in row order (blocked, several sums at a time),
 // equal bit for bit to a plain row-by-row long double sum of the same centered values (X'X
 // blocked, the y row by FillResponsePieces), with and without other terms in the rest; the first
-// term's
-// per-level blocks are Z_c'Z_c.
+// term's per-level blocks are Z_c'Z_c.
 #include "likelihood/cpu/cross_products.h"
 
 #include <gtest/gtest.h>
