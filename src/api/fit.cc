@@ -46,11 +46,7 @@ FitResult Fit(const ModelFrame& frame, const FitOptions& options) {
                      " requires REML estimation; drop --ml (as Stata's mixed, Satterthwaite and "
                      "Kenward-Roger are defined for REML only)");
 
-  FitCoreOptions core_options;
-  core_options.reml = options.reml;
-  core_options.threads = options.threads;
-  core_options.backend = ResolveBackend(frame, options.backend);
-  core_options.conditional_effects = options.conditional_modes;
+  FitCoreOptions core_options = inference::CoreOptions(options, ResolveBackend(frame, options.backend));
   const auto t0 = std::chrono::steady_clock::now();
   // One evaluator (one pass over the data) serves the fit and the inference at the estimate.
   std::unique_ptr<Evaluator> ev = CreateEvaluator(frame, core_options);

@@ -60,11 +60,7 @@ FitResult FitWithSharedDesign(const ModelFrame& frame, const FitOptions& options
   inference::CopyFrameFacts(frame, response_hash, fit);
   fit.reml = options.reml;
 
-  FitCoreOptions core_options;
-  core_options.reml = options.reml;
-  core_options.threads = options.threads;
-  core_options.backend = Backend::kCpu;
-  core_options.conditional_effects = options.conditional_modes;
+  FitCoreOptions core_options = inference::CoreOptions(options, Backend::kCpu);
   const auto t0 = std::chrono::steady_clock::now();
   cpu::CrossProducts cp = shared;
   cpu::ReplaceResponse(frame, cp);

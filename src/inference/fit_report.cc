@@ -11,6 +11,15 @@
 
 namespace lmm::inference {
 
+FitCoreOptions CoreOptions(const FitOptions& options, Backend backend) {
+  FitCoreOptions core;
+  core.reml = options.reml;
+  core.threads = options.threads;
+  core.backend = backend;
+  core.conditional_effects = options.conditional_modes;
+  return core;
+}
+
 void ReportFit(Evaluator& ev, const ModelFrame& frame, const FitCoreResult& core,
                const FitOptions& options, FitResult& fit) {
   fit.theta = core.theta;

@@ -10,6 +10,10 @@
 
 namespace lmm::inference {
 
+// FitCore's options from the user's: REML or ML, threads, whether the conditional modes and
+// variances are computed, on `backend`.
+FitCoreOptions CoreOptions(const FitOptions& options, Backend backend);
+
 // From FitCore's result and the evaluator it left at the estimate: theta and convergence, the
 // likelihood criteria, fixed effects with the Wald test, the small-sample inference and tests
 // (options.ddf), the variance components with SEs (on the polish's points where it left a

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "inference/distributions.h"
+#include "inference/fit_report.h"
 #include "inference/fit_summary.h"
 #include "inference/lr_test.h"
 #include "inference/fixed_effects.h"
@@ -22,11 +23,7 @@ FitResult FitWithResiduals(const ModelFrame& frame, const FitOptions& options) {
   const Clusters clusters = BuildClusters(frame, spec, options.residual_columns);
   ResidualStructure structure(spec, clusters);
 
-  FitCoreOptions core_options;
-  core_options.reml = options.reml;
-  core_options.threads = options.threads;
-  core_options.backend = Backend::kCpu;
-  core_options.conditional_effects = options.conditional_modes;
+  FitCoreOptions core_options = inference::CoreOptions(options, Backend::kCpu);
   std::unique_ptr<ResidualEvaluator> ev;
   ResidualFitCoreResult rc = FitResidualCore(frame, clusters, structure, core_options, &ev);
   FitCoreResult& core = rc.core;

@@ -33,11 +33,7 @@ FitResult FitStreamed(StreamedModel& model, const FitOptions& options) {
   fit.nobs = ev.n();
   fit.reml = options.reml;
 
-  FitCoreOptions core_options;
-  core_options.reml = options.reml;
-  core_options.threads = options.threads;
-  core_options.backend = Backend::kCpu;
-  core_options.conditional_effects = options.conditional_modes;
+  FitCoreOptions core_options = inference::CoreOptions(options, Backend::kCpu);
   core_options.start = model.start;  // the rows' moment start, as FitCore takes it in memory
   if (model.start) core_options.optimizer.initial_step = kMomentStartStep;
   const auto t0 = std::chrono::steady_clock::now();
