@@ -17,11 +17,10 @@ namespace lmm::batch {
 // frame' differing only in the response would fit on the CPU evaluator: no residual structure,
 // the backend resolves to the CPU as Fit resolves it (cpu; auto below 100k rows, or where the GPU
 // probe says the GPU is not usable), and the options are consistent (no Satterthwaite or
-// Kenward-Roger with ML). nullopt otherwise, when the cross-products cannot be built (the error
-// then comes from each response's Fit, as without sharing), and when cpu::ReplaceResponse does not
-// reproduce them bit for bit for frame.y. That check catches a BuildCrossProducts that computes
-// other y pieces; a changed summation order only where it changes a rounding for frame.y (long
-// double sums rarely do), which the bitwise test of ReplaceResponse is there to catch.
+// Kenward-Roger with ML). nullopt otherwise, and when the cross-products cannot be built (the
+// error then comes from each response's Fit, as without sharing). cpu::ReplaceResponse and
+// BuildCrossProducts form the response pieces with the same FillResponsePieces, so a shared
+// design gives each response's fit bit for bit.
 std::optional<cpu::CrossProducts> SharedCrossProducts(const ModelFrame& frame,
                                                       const FitOptions& options);
 

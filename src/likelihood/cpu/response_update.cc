@@ -1,6 +1,5 @@
 #include "likelihood/cpu/response_update.h"
 
-#include <cstring>
 #include <string>
 
 #include "lmm/error.h"
@@ -40,16 +39,6 @@ void CheckMatches(const ModelFrame& frame, const CrossProducts& cp) {
 void ReplaceResponse(const ModelFrame& frame, CrossProducts& cp) {
   CheckMatches(frame, cp);
   FillResponsePieces(frame, cp);
-}
-
-bool SameResponsePieces(const CrossProducts& a, const CrossProducts& b) {
-  auto same = [](const double* x, const double* y, size_t count) {
-    return count == 0 || std::memcmp(x, y, count * sizeof(double)) == 0;
-  };
-  return a.centering.centered == b.centering.centered &&
-         same(&a.centering.y_shift, &b.centering.y_shift, 1) && a.panel.size() == b.panel.size() &&
-         same(a.panel.data(), b.panel.data(), a.panel.size()) && a.a.rows() == b.a.rows() &&
-         a.a.cols() == b.a.cols() && same(a.a.data(), b.a.data(), static_cast<size_t>(a.a.size()));
 }
 
 }  // namespace lmm::cpu

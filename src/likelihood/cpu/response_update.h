@@ -25,9 +25,4 @@ namespace lmm::cpu {
 // match `cp`.
 void ReplaceResponse(const ModelFrame& frame, CrossProducts& cp);
 
-// Whether the members that depend on y (centering, panels, A) of `a` and `b` are equal bit for
-// bit: a caller can check on one frame that ReplaceResponse and BuildCrossProducts still agree
-// before sharing cross-products.
-bool SameResponsePieces(const CrossProducts& a, const CrossProducts& b);
-
 }  // namespace lmm::cpu
