@@ -20,6 +20,16 @@
 //              uniformly. ml-32m's shape (32M rows, 200,948 users, 84,432 items) is beyond the
 //              design: S would be 84,434^2 doubles = 57 GB (GpuModelUnsupportedReason refuses
 //              m > 12000); see README.md, GPU backend.
+// Then the one-time pass of a one-term model (q = 2, p = 4, rows in random cluster order, 10 rows
+// per cluster on average), --pass-rows N (repeatable; default 1e6, 1e7 and 1e8 rows, each only
+// where host memory holds the frame and the CPU's cross-products), one line per size:
+//   chunk, chunks    rows per chunk (from the 256 MiB device budget) and their number
+//   dev_s            the device pass (gpu_row_pass.h): staging, upload, sort, sums, [X y]'[X y]
+//   Mrows/s, GB/s    rows and uploaded bytes per second of dev_s (the whole pass, not the bus)
+//   res_MiB, stg_MiB, pin_MiB  device memory kept (per-cluster sums), device chunk buffers and
+//                    pinned host staging (both freed after the pass)
+//   cpu_s            cpu::BuildCrossProducts of the same frame (one thread), and cpu_s / dev_s
+//   |dxx|            largest |[X y]'[X y] (device) - (CPU)| / sqrt(a_ii a_jj)
 // Prints one skip line and exits 0 when the build has no CUDA backend or no device is usable.
 #include <algorithm>
 #include <chrono>
@@ -31,6 +41,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <unistd.h>
 
 #include "../tests/likelihood/frame_loader.h"
 #include "likelihood/evaluator.h"
@@ -44,6 +56,7 @@
 #include "likelihood/gpu/device_buffer.h"
 #include "likelihood/gpu/gpu_context.h"
 #include "likelihood/gpu/gpu_evaluator.h"
+#include "likelihood/gpu/gpu_row_pass.h"
 
 namespace lmm {
 namespace {
@@ -215,11 +228,99 @@ void MultiTermLine(const char* name, const ModelFrame& frame, bool fit) {
   std::fflush(stdout);
 }
 
+// y ~ x1 + x2 + x3 + (1 + z | g) with `rows` rows in random cluster order (uniform clusters);
+// values from a cheap generator (their distribution does not matter to the pass's speed).
+ModelFrame PassFrame(int64_t rows, int64_t clusters) {
+  uint64_t state = 0x9e3779b97f4a7c15ull;
+  auto next = [&state] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  auto uniform = [&] { return static_cast<double>(next() >> 11) * 0x1.0p-52 - 1.0; };
+  ModelFrame f;
+  f.formula = "y ~ x1 + x2 + x3 + (1 + z | g)";
+  f.y.resize(rows);
+  f.x.resize(rows, 4);
+  f.fixed_names = {"(Intercept)", "x1", "x2", "x3"};
+  RandomEffectTerm t;
+  t.group = t.grouping_factor = "g";
+  t.names = {"(Intercept)", "z"};
+  t.levels = clusters;
+  t.z.resize(rows, 2);
+  t.level.resize(rows);
+  f.x.col(0).setOnes();
+  t.z.col(0).setOnes();
+  for (int64_t i = 0; i < rows; ++i) {
+    const int64_t c = static_cast<int64_t>(next() % static_cast<uint64_t>(clusters));
+    t.level[i] = static_cast<int32_t>(c);
+    for (int j = 1; j < 4; ++j) f.x(i, j) = uniform();
+    t.z(i, 1) = uniform();
+    f.y(i) = f.x(i, 1) + 0.01 * static_cast<double>(c % 97) + uniform();
+  }
+  f.random.push_back(std::move(t));
+  f.rows_read = f.rows_used = rows;
+  return f;
+}
+
+void RowPassSection(std::vector<int64_t> sizes) {
+  if (sizes.empty()) sizes = {1000000, 10000000, 100000000};
+  std::sort(sizes.begin(), sizes.end());
+  const double host_bytes =
+      static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE));
+  std::printf("\none-time pass, y ~ x1 + x2 + x3 + (1 + z | g), rows in random cluster order\n");
+  std::printf("%11s %9s %9s %6s %8s %8s %7s %8s %8s %8s %8s %7s %9s\n", "rows", "clusters", "chunk",
+              "chunks", "dev_s", "Mrows/s", "GB/s", "res_MiB", "stg_MiB", "pin_MiB", "cpu_s",
+              "cpu/dev", "|dxx|");
+  for (const int64_t rows : sizes) {
+    const int64_t clusters = std::max<int64_t>(rows / 10, 1);
+    // The frame (60 bytes a row), the CPU's cross-products (~200 bytes a cluster) and slack.
+    const double need = 2.0 * (60.0 * rows + 200.0 * clusters);
+    if (need > 0.8 * host_bytes) {
+      std::printf("%11lld skipped: needs about %.0f GB of host memory, %.0f GB installed\n",
+                  static_cast<long long>(rows), need / 1e9, host_bytes / 1e9);
+      continue;
+    }
+    const ModelFrame frame = PassFrame(rows, clusters);
+    std::unique_ptr<gpu::GpuContext> ctx;
+    if (!gpu::GpuContext::Create(&ctx).ok()) return;
+    const cpu::CenteringInfo cen = gpu::RowPassCentering(frame);
+    gpu::RowPassOptions options;
+    options.where = gpu::RowPassWhere::kDevice;
+    gpu::DeviceRowPassOutput out;
+    Status s = Status::Ok();
+    for (int rep = 0; rep < 2 && s.ok(); ++rep)  // the first run warms up the runtime and pages
+      s = gpu::RunDeviceRowPass(frame, cen, options, ctx->stream(), false, &out);
+    if (!s.ok()) {
+      std::printf("%11lld failed: %s\n", static_cast<long long>(rows), s.ToString().c_str());
+      continue;
+    }
+    const gpu::RowPassStats& st = out.stats;
+    const auto t0 = Clock::now();
+    const cpu::CrossProducts cp = cpu::BuildCrossProducts(frame, ThetaLayout(frame));
+    const double cpu_s = std::chrono::duration<double>(Clock::now() - t0).count();
+    double dxx = 0;
+    for (int i = 0; i < 5; ++i)
+      for (int j = 0; j <= i; ++j)
+        dxx = std::max(dxx, std::abs(out.xx[kernels::PackedIndex(i, j)] - cp.a(i, j)) /
+                                std::sqrt(cp.a(i, i) * cp.a(j, j)));
+    std::printf("%11lld %9lld %9lld %6lld %8.3f %8.1f %7.2f %8.1f %8.1f %8.1f %8.3f %7.1f %9.2e\n",
+                static_cast<long long>(rows), static_cast<long long>(clusters),
+                static_cast<long long>(st.chunk_rows), static_cast<long long>(st.chunks),
+                st.seconds, rows / st.seconds / 1e6, st.upload_bytes / st.seconds / 1e9,
+                st.resident_bytes / 1048576.0, st.staging_device_bytes / 1048576.0,
+                st.pinned_host_bytes / 1048576.0, cpu_s, cpu_s / st.seconds, dxx);
+    std::fflush(stdout);
+  }
+}
+
 int Main(int argc, char** argv) {
   std::vector<int64_t> sizes = {10000, 100000, 1000000};
   int rows = 10;
   bool fit = false;
   int64_t users = 100000, items = 5000, ratings = 2000000;
+  std::vector<int64_t> pass_rows;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--clusters") == 0 && i + 1 < argc) {
       sizes.push_back(std::atoll(argv[++i]));
@@ -233,10 +334,12 @@ int Main(int argc, char** argv) {
       items = std::atoll(argv[++i]);
     } else if (std::strcmp(argv[i], "--ratings") == 0 && i + 1 < argc) {
       ratings = std::atoll(argv[++i]);
+    } else if (std::strcmp(argv[i], "--pass-rows") == 0 && i + 1 < argc) {
+      pass_rows.push_back(std::atoll(argv[++i]));
     } else {
       std::printf(
           "usage: %s [--clusters N]... [--rows R] [--fit] [--users U] [--items I] "
-          "[--ratings R]\n",
+          "[--ratings R] [--pass-rows N]...\n",
           argv[0]);
       return 2;
     }
@@ -317,6 +420,7 @@ int Main(int argc, char** argv) {
   const double ml32m_m = 84432 + 3;
   std::printf("ml-32m shape (200948 users x 84432 items): dense S would need %.1f GB; not run\n",
               ml32m_m * ml32m_m * 8 / 1e9);
+  RowPassSection(pass_rows);
   return 0;
 }
 

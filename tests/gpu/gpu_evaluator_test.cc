@@ -1,7 +1,10 @@
 // GPU evaluator against the CPU evaluator (and lme4's deviance function) at fixed theta: the
 // one-term reference models and simulated models covering every kernel instantiation (q = 1, 2,
 // 3 and the generic q <= 8), the widest [X y] (w = 32), edge cluster sizes and several rounds
-// per thread. Skipped at run time without a device; label `gpu`.
+// per thread; the same with the per-cluster cross-products formed by the device one-time pass
+// (gpu_row_pass.h) from rows in random cluster order, in chunks of 1, 7 and the budget's size,
+// and the automatic choice of that pass from kDeviceRowPassMinRows rows. Skipped at run time
+// without a device; label `gpu`.
 //
 // Tolerances: 1e-10 relative against the CPU (issue 4): both evaluate the same cross-products;
 // the GPU sums the per-cluster terms in another order, with fused multiply-adds, which moves the
@@ -10,16 +13,19 @@
 
 #if LMM_HAVE_CUDA
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "gpu/device.h"
 #include "kernels_host/simulated_frame.h"
 #include "likelihood/evaluator.h"
 #include "likelihood/frame_loader.h"
+#include "likelihood/gpu/gpu_evaluator.h"
 #include "likelihood/gpu/gpu_probe.h"
 #include "lmm/error.h"
 
@@ -121,6 +127,114 @@ TEST(GpuEvaluator, MatchesCpuOnSimulatedModels) {
         ExpectMatchesCpu(frame, *gpu, theta, reml);
       }
   }
+}
+
+std::unique_ptr<GpuEvaluator> MakeGpuWithDevicePass(const ModelFrame& frame, int64_t chunk_rows) {
+  gpu::RowPassOptions row_pass;
+  row_pass.where = gpu::RowPassWhere::kDevice;
+  row_pass.chunk_rows = chunk_rows;
+  Status status;
+  std::unique_ptr<GpuEvaluator> ev = GpuEvaluator::CreateOneTerm(frame, row_pass, &status);
+  EXPECT_TRUE(ev != nullptr) << status.ToString();
+  if (ev != nullptr) {
+    EXPECT_TRUE(ev->row_pass().on_device);
+  }
+  return ev;
+}
+
+ModelFrame ShuffleRows(const ModelFrame& f, uint64_t seed) {
+  std::vector<int64_t> order(f.n());
+  for (int64_t i = 0; i < f.n(); ++i) order[i] = i;
+  std::mt19937_64 rng(seed);
+  std::shuffle(order.begin(), order.end(), rng);
+  ModelFrame s = f;
+  for (int64_t i = 0; i < f.n(); ++i) {
+    s.y(i) = f.y(order[i]);
+    s.x.row(i) = f.x.row(order[i]);
+    s.random[0].z.row(i) = f.random[0].z.row(order[i]);
+    s.random[0].level[i] = f.random[0].level[order[i]];
+  }
+  return s;
+}
+
+TEST(GpuEvaluator, DevicePassMatchesCpuAndLme4OnReferenceModels) {
+  LMM_SKIP_WITHOUT_DEVICE();
+  std::ifstream in(std::string(LMM_TEST_DATA_DIR) + "/likelihood/lme4_deviances.json");
+  const nlohmann::json fixture = nlohmann::json::parse(in);
+  std::map<std::string, ModelFrame> frames;
+  int cases = 0;
+  for (const nlohmann::json& c : fixture["cases"]) {
+    if (c["terms"].size() != 1) continue;
+    const std::string dataset = c["dataset"], formula = c["formula"];
+    const bool reml = c["reml"];
+    SCOPED_TRACE(dataset + " " + formula + (reml ? " REML " : " ML ") + std::string(c["which"]));
+    auto it = frames.find(formula);
+    if (it == frames.end())
+      it = frames.emplace(formula, test::LoadFrame(LMM_SHARED_DIR, dataset, formula)).first;
+    const std::unique_ptr<GpuEvaluator> gpu = MakeGpuWithDevicePass(it->second, 7);
+    ASSERT_TRUE(gpu != nullptr);
+    const std::vector<double> theta = c["theta"];
+    ExpectMatchesCpu(it->second, *gpu, theta, reml);
+    const double expected = c["value"];
+    EXPECT_NEAR(gpu->Objective(reml), expected, kVsLme4 * std::abs(expected));
+    ++cases;
+  }
+  EXPECT_EQ(cases, 36);
+}
+
+TEST(GpuEvaluator, DevicePassMatchesCpuOnShuffledSimulatedModels) {
+  LMM_SKIP_WITHOUT_DEVICE();
+  struct Case {
+    int64_t clusters;
+    int q, p, min_rows, max_rows;
+  };
+  const Case cases[] = {{1, 1, 1, 3, 3},   {500, 1, 2, 1, 4},  {500, 2, 4, 1, 5},
+                        {500, 3, 3, 1, 2}, {333, 8, 3, 1, 12}, {200, 2, 31, 20, 40}};
+  for (const Case& c : cases) {
+    test::SimulatedShape shape;
+    shape.clusters = c.clusters;
+    shape.q = c.q;
+    shape.p = c.p;
+    shape.min_rows = c.min_rows;
+    shape.max_rows = c.max_rows;
+    shape.empty_levels = c.clusters > 1 ? 3 : 0;
+    shape.seed = 2000 + c.q * 100 + c.p;
+    const ModelFrame frame = ShuffleRows(test::SimulateOneTermFrame(shape), shape.seed);
+    for (const int64_t chunk : {int64_t{1}, int64_t{7}, int64_t{0}}) {
+      if (chunk == 1 && frame.n() > 2000) continue;  // one chunk per row: keep it short
+      const std::unique_ptr<GpuEvaluator> gpu = MakeGpuWithDevicePass(frame, chunk);
+      ASSERT_TRUE(gpu != nullptr);
+      for (const std::vector<double>& theta :
+           {gpu->layout().start(), test::UnstructuredTheta(c.q, 0.3),
+            test::UnstructuredTheta(c.q, 3.0)})
+        for (bool reml : {false, true}) {
+          SCOPED_TRACE("clusters " + std::to_string(c.clusters) + " q " + std::to_string(c.q) +
+                       " p " + std::to_string(c.p) + " chunk " + std::to_string(chunk) +
+                       (reml ? " REML" : " ML") + " theta[0] " + std::to_string(theta[0]));
+          ExpectMatchesCpu(frame, *gpu, theta, reml);
+        }
+    }
+  }
+}
+
+TEST(GpuEvaluator, LargeFramesUseTheDevicePass) {
+  LMM_SKIP_WITHOUT_DEVICE();
+  test::SimulatedShape shape;
+  shape.clusters = 300000;
+  shape.q = 2;
+  shape.p = 3;
+  shape.min_rows = 3;
+  shape.max_rows = 5;
+  const ModelFrame frame = ShuffleRows(test::SimulateOneTermFrame(shape), 5);
+  ASSERT_GE(frame.n(), gpu::kDeviceRowPassMinRows);
+  const std::unique_ptr<Evaluator> ev = MakeGpu(frame);
+  ASSERT_TRUE(ev != nullptr);
+  const gpu::RowPassStats& stats = static_cast<const GpuEvaluator&>(*ev).row_pass();
+  EXPECT_TRUE(stats.on_device);
+  EXPECT_EQ(stats.rows, frame.n());
+  EXPECT_GT(stats.resident_bytes, 0);
+  EXPECT_GT(stats.pinned_host_bytes, 0);
+  ExpectMatchesCpu(frame, *ev, test::UnstructuredTheta(2, 0.7), true);
 }
 
 TEST(GpuEvaluator, RepeatedEvaluationsAreBitwiseEqual) {

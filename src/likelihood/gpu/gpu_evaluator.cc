@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
 #include <utility>
 
 #include "cluster_kernels.h"
@@ -9,6 +12,7 @@
 #include "likelihood/gpu/device_buffer.h"
 #include "likelihood/gpu/gpu_context.h"
 #include "likelihood/gpu/gpu_multi_evaluator.h"
+#include "likelihood/gpu/gpu_row_pass.h"
 #include "likelihood/gpu/one_term_modes.h"
 
 namespace lmm {
@@ -76,8 +80,19 @@ std::unique_ptr<Evaluator> GpuEvaluator::Create(const ModelFrame& frame,
     return nullptr;
   }
   if (!UsesOneTermKernels(frame)) return GpuMultiTermEvaluator::Create(frame, options, status);
+  gpu::RowPassOptions row_pass;
+  if (const char* env = std::getenv("LMMGPU_ROW_PASS"); env != nullptr) {
+    if (std::strcmp(env, "host") == 0) row_pass.where = gpu::RowPassWhere::kHost;
+    if (std::strcmp(env, "device") == 0) row_pass.where = gpu::RowPassWhere::kDevice;
+  }
+  return CreateOneTerm(frame, row_pass, status);
+}
+
+std::unique_ptr<GpuEvaluator> GpuEvaluator::CreateOneTerm(const ModelFrame& frame,
+                                                          const gpu::RowPassOptions& row_pass,
+                                                          Status* status) {
   std::unique_ptr<GpuEvaluator> ev(new GpuEvaluator(frame));
-  *status = ev->Init(frame);
+  *status = ev->Init(frame, row_pass);
   if (!status->ok()) return nullptr;
   return ev;
 }
@@ -89,16 +104,32 @@ GpuEvaluator::~GpuEvaluator() = default;
 
 const std::string& GpuEvaluator::device_name() const { return dev_->ctx->device_name(); }
 
-Status GpuEvaluator::Init(const ModelFrame& frame) {
+Status GpuEvaluator::Init(const ModelFrame& frame, const gpu::RowPassOptions& row_pass) {
   Status s = gpu::GpuContext::Create(&dev_->ctx);
   if (!s.ok()) return s;
   size_t free_bytes = 0, total_bytes = 0;
   s = dev_->ctx->MemoryInfo(&free_bytes, &total_bytes);
   if (!s.ok()) return s;
-  if (BytesNeeded(frame) > static_cast<int64_t>(free_bytes))
+  const int64_t free_now = static_cast<int64_t>(free_bytes);
+  bool on_device =
+      row_pass.where == gpu::RowPassWhere::kDevice ||
+      (row_pass.where == gpu::RowPassWhere::kAuto && frame.n() >= gpu::kDeviceRowPassMinRows);
+  if (on_device && gpu::DeviceRowPassPeakBytes(frame, row_pass) + BytesNeeded(frame) > free_now) {
+    if (row_pass.where == gpu::RowPassWhere::kDevice)
+      return Status::Error(Status::Code::kUnsupported,
+                           "evaluator: not enough free device memory for the device one-time pass");
+    on_device = false;
+  }
+  if (BytesNeeded(frame) > free_now)
     return Status::Error(Status::Code::kUnsupported,
                          "evaluator: not enough free device memory for the GPU backend");
+  s = on_device ? InitFromDevicePass(frame, row_pass) : InitFromHostPass(frame);
+  if (!s.ok()) return s;
+  return AllocateEvaluationBuffers();
+}
 
+Status GpuEvaluator::InitFromHostPass(const ModelFrame& frame) {
+  const auto start = std::chrono::steady_clock::now();
   cp_ = cpu::BuildCrossProducts(frame, layout_);
   host_ = gpu::PackClusters(cp_);
   // Only cp_.a and cp_.centering are used from here on.
@@ -107,25 +138,65 @@ Status GpuEvaluator::Init(const ModelFrame& frame) {
   cp_.panel_off = {};
   cp_.row_index = {};
   cp_.row_off = {};
+  Device& dev = *dev_;
+  const cudaStream_t stream = dev.ctx->stream();
+  for (const Status& step :
+       {dev.d_d.Allocate(host_.d.size()), dev.d_panel.Allocate(host_.panel.size())})
+    if (!step.ok()) return step;
+  for (const Status& step :
+       {dev.d_d.CopyFromHost(host_.d.data(), host_.d.size(), stream),
+        dev.d_panel.CopyFromHost(host_.panel.data(), host_.panel.size(), stream),
+        dev.ctx->Synchronize()})
+    if (!step.ok()) return step;
+  row_pass_ = gpu::RowPassStats{};
+  row_pass_.rows = frame.n();
+  row_pass_.resident_bytes = static_cast<int64_t>(dev.d_d.bytes() + dev.d_panel.bytes());
+  row_pass_.upload_bytes = row_pass_.resident_bytes;
+  row_pass_.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return Status::Ok();
+}
+
+Status GpuEvaluator::InitFromDevicePass(const ModelFrame& frame,
+                                        const gpu::RowPassOptions& row_pass) {
+  gpu::CheckOneTermFrame(frame);
+  const cpu::CenteringInfo centering = gpu::RowPassCentering(frame);
+  Device& dev = *dev_;
+  const cudaStream_t stream = dev.ctx->stream();
+  gpu::DeviceRowPassOutput out;
+  Status s =
+      gpu::RunDeviceRowPass(frame, centering, row_pass, stream, dev.ctx->sync_each_launch(), &out);
+  if (!s.ok()) return s;
+  dev.d_d = std::move(out.d);
+  dev.d_panel = std::move(out.panel);
+  cp_ = gpu::OneTermFinishInputs(frame, centering, out.xx);
+  // The host copy for ConditionalModes/Variances, downloaded once.
+  host_.clusters = frame.random[0].levels;
+  host_.q = frame.random[0].q();
+  host_.w = frame.p() + 1;
+  host_.d.resize(dev.d_d.size());
+  host_.panel.resize(dev.d_panel.size());
+  for (const Status& step : {dev.d_d.CopyToHost(host_.d.data(), host_.d.size(), stream),
+                             dev.d_panel.CopyToHost(host_.panel.data(), host_.panel.size(), stream),
+                             dev.ctx->Synchronize()})
+    if (!step.ok()) return step;
+  row_pass_ = out.stats;
+  return Status::Ok();
+}
+
+Status GpuEvaluator::AllocateEvaluationBuffers() {
   const int q = host_.q, w = host_.w;
   const int entries = kernels::ReducedEntries(w);
   const kernels::ClusterPassShape shape = kernels::ShapeClusterPass(host_.clusters);
   lambda_.assign(q * q, 0.0);
   result_.assign(entries, 0.0);
-
   Device& dev = *dev_;
-  const cudaStream_t stream = dev.ctx->stream();
-  for (const Status& step : {dev.d_d.Allocate(host_.d.size()),
-                             dev.d_panel.Allocate(host_.panel.size()), dev.d_lambda.Allocate(q * q),
+  for (const Status& step : {dev.d_lambda.Allocate(q * q),
                              dev.d_partials.Allocate(static_cast<size_t>(entries) * shape.blocks),
                              dev.d_block_failed.Allocate(shape.blocks),
                              dev.d_result.Allocate(entries), dev.d_failed.Allocate(1)})
     if (!step.ok()) return step;
-  s = dev.d_d.CopyFromHost(host_.d.data(), host_.d.size(), stream);
-  if (!s.ok()) return s;
-  s = dev.d_panel.CopyFromHost(host_.panel.data(), host_.panel.size(), stream);
-  if (!s.ok()) return s;
-  return dev.ctx->Synchronize();
+  return Status::Ok();
 }
 
 Status GpuEvaluator::Update(std::span<const double> theta) {
