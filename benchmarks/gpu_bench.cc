@@ -24,13 +24,19 @@
 // per cluster on average), --pass-rows N (repeatable; default 1e6, 1e7 and 1e8 rows, each only
 // where host memory holds the frame and the CPU's cross-products), one line per size:
 //   chunk, chunks    rows per chunk (from the 256 MiB device budget) and their number
-//   dev_s            the device pass (gpu_row_pass.h): staging, upload, sort, sums, [X y]'[X y]
+//   ctr_s            the centers on the host (long double column means, as the CPU pass; up to 8
+//                    threads, one column each)
+//   dev_s            the device pass (gpu_row_pass.h): staging (up to 8 threads), upload, sort,
+//                    sums, [X y]'[X y]
 //   Mrows/s, GB/s    rows and uploaded bytes per second of dev_s (the whole pass, not the bus)
 //   res_MiB, stg_MiB, pin_MiB  device memory kept (per-cluster sums), device chunk buffers and
 //                    pinned host staging (both freed after the pass)
-//   cpu_s            cpu::BuildCrossProducts of the same frame (one thread), and cpu_s / dev_s
+//   cpu_s            cpu::BuildCrossProducts of the same frame (one thread), and
+//                    cpu_s / (ctr_s + dev_s)
 //   |dxx|            largest |[X y]'[X y] (device) - (CPU)| / sqrt(a_ii a_jj)
 // Prints one skip line and exits 0 when the build has no CUDA backend or no device is usable.
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -42,8 +48,6 @@
 #include <thread>
 #include <vector>
 
-#include <unistd.h>
-
 #include "../tests/likelihood/frame_loader.h"
 #include "likelihood/evaluator.h"
 #include "likelihood/fit_core.h"
@@ -53,6 +57,7 @@
 
 #include "cluster_kernels.h"
 #include "device_query.h"
+#include "likelihood/cpu/thread_pool.h"
 #include "likelihood/gpu/device_buffer.h"
 #include "likelihood/gpu/gpu_context.h"
 #include "likelihood/gpu/gpu_evaluator.h"
@@ -270,9 +275,9 @@ void RowPassSection(std::vector<int64_t> sizes) {
   const double host_bytes =
       static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE));
   std::printf("\none-time pass, y ~ x1 + x2 + x3 + (1 + z | g), rows in random cluster order\n");
-  std::printf("%11s %9s %9s %6s %8s %8s %7s %8s %8s %8s %8s %7s %9s\n", "rows", "clusters", "chunk",
-              "chunks", "dev_s", "Mrows/s", "GB/s", "res_MiB", "stg_MiB", "pin_MiB", "cpu_s",
-              "cpu/dev", "|dxx|");
+  std::printf("%11s %9s %9s %6s %7s %8s %8s %7s %8s %8s %8s %8s %7s %9s\n", "rows", "clusters",
+              "chunk", "chunks", "ctr_s", "dev_s", "Mrows/s", "GB/s", "res_MiB", "stg_MiB",
+              "pin_MiB", "cpu_s", "cpu/dev", "|dxx|");
   for (const int64_t rows : sizes) {
     const int64_t clusters = std::max<int64_t>(rows / 10, 1);
     // The frame (60 bytes a row), the CPU's cross-products (~200 bytes a cluster) and slack.
@@ -285,13 +290,16 @@ void RowPassSection(std::vector<int64_t> sizes) {
     const ModelFrame frame = PassFrame(rows, clusters);
     std::unique_ptr<gpu::GpuContext> ctx;
     if (!gpu::GpuContext::Create(&ctx).ok()) return;
-    const cpu::CenteringInfo cen = gpu::RowPassCentering(frame);
+    cpu::ThreadPool pool(std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, 8));
+    const auto c0 = Clock::now();
+    const cpu::CenteringInfo cen = gpu::RowPassCentering(frame, &pool);
+    const double ctr_s = std::chrono::duration<double>(Clock::now() - c0).count();
     gpu::RowPassOptions options;
     options.where = gpu::RowPassWhere::kDevice;
     gpu::DeviceRowPassOutput out;
     Status s = Status::Ok();
     for (int rep = 0; rep < 2 && s.ok(); ++rep)  // the first run warms up the runtime and pages
-      s = gpu::RunDeviceRowPass(frame, cen, options, ctx->stream(), false, &out);
+      s = gpu::RunDeviceRowPass(frame, cen, options, ctx->stream(), false, &pool, &out);
     if (!s.ok()) {
       std::printf("%11lld failed: %s\n", static_cast<long long>(rows), s.ToString().c_str());
       continue;
@@ -305,12 +313,13 @@ void RowPassSection(std::vector<int64_t> sizes) {
       for (int j = 0; j <= i; ++j)
         dxx = std::max(dxx, std::abs(out.xx[kernels::PackedIndex(i, j)] - cp.a(i, j)) /
                                 std::sqrt(cp.a(i, i) * cp.a(j, j)));
-    std::printf("%11lld %9lld %9lld %6lld %8.3f %8.1f %7.2f %8.1f %8.1f %8.1f %8.3f %7.1f %9.2e\n",
-                static_cast<long long>(rows), static_cast<long long>(clusters),
-                static_cast<long long>(st.chunk_rows), static_cast<long long>(st.chunks),
-                st.seconds, rows / st.seconds / 1e6, st.upload_bytes / st.seconds / 1e9,
-                st.resident_bytes / 1048576.0, st.staging_device_bytes / 1048576.0,
-                st.pinned_host_bytes / 1048576.0, cpu_s, cpu_s / st.seconds, dxx);
+    std::printf(
+        "%11lld %9lld %9lld %6lld %7.3f %8.3f %8.1f %7.2f %8.1f %8.1f %8.1f %8.3f %7.1f %9.2e\n",
+        static_cast<long long>(rows), static_cast<long long>(clusters),
+        static_cast<long long>(st.chunk_rows), static_cast<long long>(st.chunks), ctr_s, st.seconds,
+        rows / st.seconds / 1e6, st.upload_bytes / st.seconds / 1e9, st.resident_bytes / 1048576.0,
+        st.staging_device_bytes / 1048576.0, st.pinned_host_bytes / 1048576.0, cpu_s,
+        cpu_s / (ctr_s + st.seconds), dxx);
     std::fflush(stdout);
   }
 }

@@ -15,11 +15,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <random>
 #include <vector>
 
 #include "gpu/device.h"
 #include "kernels_host/simulated_frame.h"
+#include "likelihood/cpu/thread_pool.h"
 #include "likelihood/gpu/gpu_context.h"
 #include "likelihood/gpu/gpu_row_pass.h"
 #include "likelihood/gpu/row_pass_host.h"
@@ -61,15 +63,19 @@ struct DeviceResult {
   gpu::RowPassStats stats;
 };
 
-DeviceResult RunOnDevice(const ModelFrame& frame, const gpu::RowPassOptions& options) {
+// `threads` > 1: the staging copies and the centers by a pool of that many threads.
+DeviceResult RunOnDevice(const ModelFrame& frame, const gpu::RowPassOptions& options,
+                         int threads = 1) {
   DeviceResult r;
+  std::unique_ptr<cpu::ThreadPool> pool;
+  if (threads > 1) pool = std::make_unique<cpu::ThreadPool>(threads);
   std::unique_ptr<gpu::GpuContext> ctx;
   Status s = gpu::GpuContext::Create(&ctx);
   EXPECT_TRUE(s.ok()) << s.ToString();
   if (!s.ok()) return r;
   gpu::DeviceRowPassOutput out;
-  s = gpu::RunDeviceRowPass(frame, gpu::RowPassCentering(frame), options, ctx->stream(),
-                            ctx->sync_each_launch(), &out);
+  s = gpu::RunDeviceRowPass(frame, gpu::RowPassCentering(frame, pool.get()), options, ctx->stream(),
+                            ctx->sync_each_launch(), pool.get(), &out);
   EXPECT_TRUE(s.ok()) << s.ToString();
   if (!s.ok()) return r;
   r.clusters.clusters = frame.random[0].levels;
@@ -137,7 +143,7 @@ TEST(GpuRowPass, MatchesHostPassForEveryChunkSize) {
       gpu::RowPassOptions options;
       options.where = gpu::RowPassWhere::kDevice;
       options.chunk_rows = chunk;
-      const DeviceResult got = RunOnDevice(frame, options);
+      const DeviceResult got = RunOnDevice(frame, options, chunk == 7 ? 1 : 3);
       const int64_t used = gpu::PlanChunkRows(frame.n(), c.q, c.p + 1, options);
       const gpu::RowPassResult ref = gpu::HostRowPass(frame, cen, used);
       ExpectSameSums(frame, cen, got.clusters, ref.clusters);

@@ -135,6 +135,10 @@ TEST(RowPassMath, CentersAreTheCpuPassCentersExactly) {
     EXPECT_EQ(got.y_shift, cp.centering.y_shift);
     ASSERT_EQ(got.x_shift.size(), cp.centering.x_shift.size());
     for (int j = 0; j < frame.p(); ++j) EXPECT_EQ(got.x_shift(j), cp.centering.x_shift(j));
+    cpu::ThreadPool pool(3);  // one column per task: the same sums
+    const cpu::CenteringInfo pooled = gpu::RowPassCentering(frame, &pool);
+    EXPECT_EQ(pooled.y_shift, got.y_shift);
+    for (int j = 0; j < frame.p(); ++j) EXPECT_EQ(pooled.x_shift(j), got.x_shift(j));
   }
 }
 

@@ -2,12 +2,15 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 #include <utility>
 
 #include "cluster_kernels.h"
+#include "likelihood/cpu/thread_pool.h"
 #include "likelihood/gpu/cuda_status.h"
 #include "likelihood/gpu/device_buffer.h"
 #include "likelihood/gpu/gpu_context.h"
@@ -29,6 +32,10 @@ struct GpuEvaluator::Device {
 };
 
 namespace {
+
+// Host threads of the device one-time pass: the centers' column sums and the copies into the
+// pinned staging buffers (memory-bound; a few threads saturate the host's bandwidth).
+constexpr int kRowPassHostThreads = 8;
 
 double MiB(int64_t bytes) { return static_cast<double>(bytes) / (1 << 20); }
 
@@ -160,12 +167,15 @@ Status GpuEvaluator::InitFromHostPass(const ModelFrame& frame) {
 Status GpuEvaluator::InitFromDevicePass(const ModelFrame& frame,
                                         const gpu::RowPassOptions& row_pass) {
   gpu::CheckOneTermFrame(frame);
-  const cpu::CenteringInfo centering = gpu::RowPassCentering(frame);
+  const auto start = std::chrono::steady_clock::now();
+  cpu::ThreadPool pool(
+      std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, kRowPassHostThreads));
+  const cpu::CenteringInfo centering = gpu::RowPassCentering(frame, &pool);
   Device& dev = *dev_;
   const cudaStream_t stream = dev.ctx->stream();
   gpu::DeviceRowPassOutput out;
-  Status s =
-      gpu::RunDeviceRowPass(frame, centering, row_pass, stream, dev.ctx->sync_each_launch(), &out);
+  Status s = gpu::RunDeviceRowPass(frame, centering, row_pass, stream, dev.ctx->sync_each_launch(),
+                                   &pool, &out);
   if (!s.ok()) return s;
   dev.d_d = std::move(out.d);
   dev.d_panel = std::move(out.panel);
@@ -181,6 +191,8 @@ Status GpuEvaluator::InitFromDevicePass(const ModelFrame& frame,
                              dev.ctx->Synchronize()})
     if (!step.ok()) return step;
   row_pass_ = out.stats;
+  row_pass_.seconds =  // the centers and the host copy included
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return Status::Ok();
 }
 

@@ -86,7 +86,7 @@ int64_t DeviceRowPassPeakBytes(const ModelFrame& frame, const RowPassOptions& op
 
 Status RunDeviceRowPass(const ModelFrame& frame, const cpu::CenteringInfo& centering,
                         const RowPassOptions& options, cudaStream_t stream, bool sync_each_launch,
-                        DeviceRowPassOutput* out) {
+                        cpu::ThreadPool* pool, DeviceRowPassOutput* out) {
   using kernels::PackedSize;
   const auto start = std::chrono::steady_clock::now();
   const RandomEffectTerm& t = frame.random.at(0);
@@ -172,17 +172,33 @@ Status RunDeviceRowPass(const ModelFrame& frame, const cpu::CenteringInfo& cente
   args.d_xx_total = d_xx_total.get();
 
   const int p = w - 1;
+  const int64_t slices = pool != nullptr ? pool->size() : 1;
   for (int64_t k = 0; k < stats.chunks; ++k) {
     const int b = static_cast<int>(k & 1);
     const int64_t r0 = k * chunk, len = std::min(chunk, n - r0);
     // Pinned buffer b is free once chunk k - 2's upload from it has finished.
     if (k >= 2) LMM_CUDA_RETURN_IF_ERROR(cudaEventSynchronize(pipe.copied(b)));
-    double* h = h_raw[b].get();  // columns z, x, y with leading dimension len
-    for (int c = 0; c < q; ++c) std::memcpy(h + c * len, t.z.data() + c * n + r0, len * 8);
-    for (int j = 0; j < p; ++j)
-      std::memcpy(h + (q + j) * len, frame.x.data() + j * n + r0, len * 8);
-    std::memcpy(h + (q + p) * len, frame.y.data() + r0, len * 8);
-    std::memcpy(h_level[b].get(), t.level.data() + r0, len * 4);  // checked >= 0
+    // Columns z, x, y with leading dimension len, then the levels (checked >= 0), copied by
+    // `slices` tasks per column.
+    double* h = h_raw[b].get();
+    uint32_t* hl = h_level[b].get();
+    auto stage = [&](int64_t task) {
+      const int col = static_cast<int>(task / slices);
+      const int64_t i0 = len * (task % slices) / slices, i1 = len * (task % slices + 1) / slices;
+      if (col == cols) {
+        std::memcpy(hl + i0, t.level.data() + r0 + i0, (i1 - i0) * 4);
+        return;
+      }
+      const double* src = col < q       ? t.z.data() + col * n
+                          : col < q + p ? frame.x.data() + (col - q) * n
+                                        : frame.y.data();
+      std::memcpy(h + col * len + i0, src + r0 + i0, (i1 - i0) * 8);
+    };
+    if (pool != nullptr) {
+      pool->ParallelFor((cols + 1) * slices, stage);
+    } else {
+      for (int64_t task = 0; task < (cols + 1) * slices; ++task) stage(task);
+    }
     // Device buffer b is free once chunk k - 2's kernels have run.
     if (k >= 2) LMM_CUDA_RETURN_IF_ERROR(cudaStreamWaitEvent(pipe.copy(), pipe.consumed(b), 0));
     LMM_CUDA_RETURN_IF_ERROR(

@@ -34,10 +34,11 @@ int64_t DeviceRowPassPeakBytes(const ModelFrame& frame, const RowPassOptions& op
 
 // Runs the pass for `frame` (one random-effect term, checked by CheckOneTermFrame; q <=
 // kMaxClusterQ, p + 1 <= kMaxClusterW) with `centering` (RowPassCentering(frame)). Kernels run
-// on `stream`; the function returns after the stream has finished. Device failures (out of
-// memory included) are a kDevice status.
+// on `stream`; the function returns after the stream has finished. `pool` (optional) copies each
+// chunk into the pinned staging buffer in parallel (the host copy bounds the pass's speed when
+// done by one thread). Device failures (out of memory included) are a kDevice status.
 Status RunDeviceRowPass(const ModelFrame& frame, const cpu::CenteringInfo& centering,
                         const RowPassOptions& options, cudaStream_t stream, bool sync_each_launch,
-                        DeviceRowPassOutput* out);
+                        cpu::ThreadPool* pool, DeviceRowPassOutput* out);
 
 }  // namespace lmm::gpu

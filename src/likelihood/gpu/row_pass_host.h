@@ -14,6 +14,7 @@
 
 #include "cluster_math.h"
 #include "likelihood/cpu/cross_products.h"
+#include "likelihood/cpu/thread_pool.h"
 #include "likelihood/gpu/cluster_pack.h"
 #include "lmm/error.h"
 #include "lmm/model_frame.h"
@@ -50,7 +51,8 @@ struct RowPassStats {
   int64_t staging_device_bytes = 0;  // chunk buffers and scratch, freed after the pass
   int64_t pinned_host_bytes = 0;     // two pinned staging buffers, freed after the pass
   int64_t upload_bytes = 0;          // host-to-device bytes of the rows
-  double seconds = 0;                // wall time of the pass (upload and kernels)
+  double seconds = 0;  // wall time of the pass (staging, upload, kernels); GpuEvaluator::row_pass()
+                       // also counts the centers and the download of the host copy
 };
 
 // The checks of cpu::BuildCrossProducts for a one-term frame, with its messages.
@@ -69,8 +71,10 @@ inline void CheckOneTermFrame(const ModelFrame& frame) {
 
 // The centers of cpu::BuildCrossProducts (its MakeCentering and FillResponsePieces): with a
 // constant nonzero first column of X, the other columns' and y's means, each summed in row order
-// in long double; otherwise none.
-inline cpu::CenteringInfo RowPassCentering(const ModelFrame& frame) {
+// in long double; otherwise none. `pool` (optional) sums the columns in parallel, one column per
+// task: each sum is still formed in row order, so the result does not depend on it.
+inline cpu::CenteringInfo RowPassCentering(const ModelFrame& frame,
+                                           cpu::ThreadPool* pool = nullptr) {
   cpu::CenteringInfo c;
   const int64_t n = frame.n();
   const int p = frame.p();
@@ -80,14 +84,21 @@ inline cpu::CenteringInfo RowPassCentering(const ModelFrame& frame) {
     if (frame.x(i, 0) != frame.x(0, 0)) return c;
   c.centered = true;
   c.intercept = frame.x(0, 0);
-  for (int j = 1; j < p; ++j) {
+  std::vector<double> mean(p + 1, 0.0);  // columns 1..p-1 of X, then y at p
+  auto column_mean = [&](int64_t j) {
+    if (j == 0) return;
+    const double* v = j < p ? frame.x.col(j).data() : frame.y.data();
     long double s = 0;
-    for (int64_t i = 0; i < n; ++i) s += frame.x(i, j);
-    c.x_shift(j) = static_cast<double>(s / n);
+    for (int64_t i = 0; i < n; ++i) s += v[i];
+    mean[j] = static_cast<double>(s / n);
+  };
+  if (pool != nullptr) {
+    pool->ParallelFor(p + 1, column_mean);
+  } else {
+    for (int j = 0; j <= p; ++j) column_mean(j);
   }
-  long double s = 0;
-  for (int64_t i = 0; i < n; ++i) s += frame.y(i);
-  c.y_shift = static_cast<double>(s / n);
+  for (int j = 1; j < p; ++j) c.x_shift(j) = mean[j];
+  c.y_shift = mean[p];
   return c;
 }
 
