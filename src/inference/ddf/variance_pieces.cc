@@ -4,6 +4,11 @@
 
 #include "io/parallel_for.h"
 #include "lmm/error.h"
+#include "variance_math.h"
+
+#if LMM_HAVE_CUDA
+#include "likelihood/gpu/gpu_variance_pieces.h"
+#endif
 
 namespace lmm::inference::ddf {
 namespace {
@@ -214,52 +219,50 @@ class ClusterWork {
   const MatrixXd& xe_;
 };
 
-}  // namespace
+// Lambda per term, the parameters and [X e0] with the GLS beta it was formed from.
+struct Prepared {
+  std::vector<MatrixXd> lambda;
+  VariancePieces out;  // params and sigma2
+  MatrixXd xe;
+  VectorXd beta_in;
+};
 
-VariancePieces ComputeVariancePieces(const ModelFrame& frame, const ClusterPartition& partition,
-                                     const ThetaLayout& layout, std::span<const double> theta,
-                                     double sigma2, const Eigen::VectorXd& beta, int threads) {
+Prepared Prepare(const ModelFrame& frame, const ThetaLayout& layout, std::span<const double> theta,
+                 double sigma2, const VectorXd& beta) {
   const int p = frame.p();
-  const int p1 = p + 1;
   const int64_t n = frame.n();
-  std::vector<MatrixXd> lambda, sigma;
+  Prepared pr;
+  std::vector<MatrixXd> sigma;
   for (int t = 0; t < static_cast<int>(frame.random.size()); ++t) {
-    lambda.push_back(layout.term(t).Lambda(layout.TermTheta(theta, t)));
-    sigma.push_back(sigma2 * lambda.back() * lambda.back().transpose());
+    pr.lambda.push_back(layout.term(t).Lambda(layout.TermTheta(theta, t)));
+    sigma.push_back(sigma2 * pr.lambda.back() * pr.lambda.back().transpose());
   }
-  VariancePieces out;
-  out.params = CovarianceBasis(frame, sigma, sigma2);
-  out.sigma2 = sigma2;
-  const int m = out.m();
-  const int res = m - 1;
-
-  MatrixXd xe(n, p1);
-  xe.leftCols(p) = frame.x;
-  xe.col(p) = frame.y - frame.x * beta;
+  pr.out.params = CovarianceBasis(frame, sigma, sigma2);
+  pr.out.sigma2 = sigma2;
+  pr.xe.resize(n, p + 1);
+  pr.xe.leftCols(p) = frame.x;
+  pr.xe.col(p) = frame.y - frame.x * beta;
   // A beta on another scale of the intercept (a response offset) leaves a constant in e0 that the
   // refinement would remove with cancellation: take it out first when X has a column of ones.
-  Eigen::VectorXd beta_in = beta;
+  pr.beta_in = beta;
   for (int j = 0; j < p && n > 0; ++j)
     if ((frame.x.col(j).array() == 1.0).all()) {
-      const double shift = xe.col(p).mean();
-      beta_in(j) += shift;
-      xe.col(p).array() -= shift;
+      const double shift = pr.xe.col(p).mean();
+      pr.beta_in(j) += shift;
+      pr.xe.col(p).array() -= shift;
       break;
     }
+  return pr;
+}
 
-  // Clusters in contiguous chunks, one accumulator per chunk.
-  const int workers =
-      std::max(1, std::min<int>(io::ResolveThreads(threads),
-                                static_cast<int>(std::min<int64_t>(partition.clusters, 64))));
-  std::vector<Sums> partial(static_cast<size_t>(workers), Sums(m, p1));
-  const ClusterWork work(frame, partition, out.params, lambda, xe);
-  io::ParallelFor(static_cast<size_t>(workers), workers, [&](size_t w) {
-    const int64_t c0 = partition.clusters * static_cast<int64_t>(w) / workers;
-    const int64_t c1 = partition.clusters * static_cast<int64_t>(w + 1) / workers;
-    for (int64_t c = c0; c < c1; ++c) work.Run(c, partial[w]);
-  });
-  Sums s(m, p1);
-  for (const Sums& part : partial) s.Add(part);
+// From the cluster sums (random parameters' entries filled for k <= j) to the pieces.
+VariancePieces Finish(Sums& s, Prepared& pr, int64_t n) {
+  VariancePieces out = std::move(pr.out);
+  const int p = static_cast<int>(pr.xe.cols()) - 1;
+  const int p1 = p + 1;
+  const int m = out.m();
+  const int res = m - 1;
+  const double sigma2 = out.sigma2;
 
   const MatrixXd xvx = 0.5 * (s.xvx + s.xvx.transpose());
   const MatrixXd xv2x = s.xv2x;
@@ -282,7 +285,7 @@ VariancePieces ComputeVariancePieces(const ModelFrame& frame, const ClusterParti
   VectorXd w(p1);
   w.head(p) = -delta;
   w(p) = 1;
-  out.beta = beta_in + delta;
+  out.beta = pr.beta_in + delta;
 
   const double s2 = sigma2, s4 = s2 * s2, s6 = s4 * s2;
   out.cov_beta = s2 * c_rel;
@@ -314,6 +317,188 @@ VariancePieces ComputeVariancePieces(const ModelFrame& frame, const ClusterParti
   for (int k = 0; k < m; ++k)
     out.score(k) = 0.5 * (pee(k) / s4 - (s.tr_vg(k) / s2 - (out.cov_beta * out.p[k]).trace()));
   return out;
+}
+
+}  // namespace
+
+VariancePieces ComputeVariancePieces(const ModelFrame& frame, const ClusterPartition& partition,
+                                     const ThetaLayout& layout, std::span<const double> theta,
+                                     double sigma2, const Eigen::VectorXd& beta, int threads) {
+  const int p1 = frame.p() + 1;
+  Prepared pr = Prepare(frame, layout, theta, sigma2, beta);
+  const int m = pr.out.m();
+
+  // Clusters in contiguous chunks, one accumulator per chunk.
+  const int workers =
+      std::max(1, std::min<int>(io::ResolveThreads(threads),
+                                static_cast<int>(std::min<int64_t>(partition.clusters, 64))));
+  std::vector<Sums> partial(static_cast<size_t>(workers), Sums(m, p1));
+  const ClusterWork work(frame, partition, pr.out.params, pr.lambda, pr.xe);
+  io::ParallelFor(static_cast<size_t>(workers), workers, [&](size_t w) {
+    const int64_t c0 = partition.clusters * static_cast<int64_t>(w) / workers;
+    const int64_t c1 = partition.clusters * static_cast<int64_t>(w + 1) / workers;
+    for (int64_t c = c0; c < c1; ++c) work.Run(c, partial[w]);
+  });
+  Sums s(m, p1);
+  for (const Sums& part : partial) s.Add(part);
+  return Finish(s, pr, frame.n());
+}
+
+namespace {
+
+// The per-cluster cross-products of a one-term model in kernels::VarianceClusterView's layout.
+struct ClusterMathInput {
+  int64_t clusters = 0;
+  int q = 0, w = 0, nr = 0;
+  std::vector<double> lambda, patterns, s, r;
+  MatrixXd xx;  // Xe'Xe, summed over all rows
+};
+
+ClusterMathInput BuildClusterMathInput(const ModelFrame& frame, const ClusterPartition& partition,
+                                       const Prepared& pr, int threads) {
+  ClusterMathInput in;
+  in.clusters = partition.clusters;
+  in.q = frame.random[0].q();
+  in.w = static_cast<int>(pr.xe.cols());
+  in.nr = pr.out.m() - 1;
+  const auto qq = static_cast<size_t>(in.q * in.q);
+  const auto n = static_cast<size_t>(in.clusters);
+  in.lambda.assign(pr.lambda[0].data(), pr.lambda[0].data() + qq);
+  for (int k = 0; k < in.nr; ++k)
+    in.patterns.insert(in.patterns.end(), pr.out.params[k].e.data(),
+                       pr.out.params[k].e.data() + qq);
+  in.s.resize(qq * n);
+  in.r.resize(static_cast<size_t>(in.q * in.w) * n);
+  const int workers = std::max(1, io::ResolveThreads(threads));
+  io::ParallelFor(static_cast<size_t>(workers), workers, [&](size_t wk) {
+    const int64_t c0 = in.clusters * static_cast<int64_t>(wk) / workers;
+    const int64_t c1 = in.clusters * static_cast<int64_t>(wk + 1) / workers;
+    MatrixXd ztz, ztf;
+    for (int64_t c = c0; c < c1; ++c) {
+      ClusterCrossProducts(frame, partition, c, pr.xe, &ztz, &ztf);
+      const auto cc = static_cast<size_t>(c);
+      for (size_t e = 0; e < qq; ++e) in.s[e * n + cc] = ztz.data()[e];
+      for (size_t e = 0; e < static_cast<size_t>(ztf.size()); ++e)
+        in.r[e * n + cc] = ztf.data()[e];
+    }
+  });
+  in.xx = pr.xe.transpose() * pr.xe;
+  return in;
+}
+
+// Sums from the reduced matrix pieces (piece * w^2 + a + b w) and scalars.
+VariancePieces FromClusterMath(const ClusterMathInput& in, const std::vector<double>& pieces,
+                               const std::vector<double>& scalars, Prepared& pr, int64_t n) {
+  const int w = in.w, nr = in.nr, m = nr + 1, res = nr;
+  const int pairs = kernels::VariancePairs(nr);
+  if (scalars.back() > 0)
+    throw Error(ErrorKind::kNumerical, "DDF: Lambda'Z'Z Lambda + I is not positive definite");
+  auto piece = [&](int index) {
+    return Eigen::Map<const MatrixXd>(pieces.data() + static_cast<size_t>(index) * w * w, w, w);
+  };
+  Sums s(m, w);
+  s.xvx = in.xx - piece(0);
+  s.xv2x = s.xvx - piece(1);
+  s.xv3x = s.xv2x - piece(2);
+  s.tr_ms = scalars[0];
+  s.tr_msms = scalars[1];
+  for (int k = 0; k < nr; ++k) {
+    s.pt[k] = piece(3 + k);
+    s.qt[static_cast<size_t>(k * m + res)] = piece(3 + nr + pairs + k);
+    s.tr_vg(k) = scalars[static_cast<size_t>(2 + k)];
+    s.t(k, res) = scalars[static_cast<size_t>(2 + nr + pairs + k)];
+    for (int j = k; j < nr; ++j) {
+      s.qt[static_cast<size_t>(k * m + j)] = piece(3 + nr + kernels::PackedIndex(j, k));
+      s.t(k, j) = scalars[static_cast<size_t>(2 + nr + kernels::PackedIndex(j, k))];
+    }
+  }
+  return Finish(s, pr, n);
+}
+
+}  // namespace
+
+bool ClusterMathApplies(const ModelFrame& frame, const ClusterPartition& partition) {
+  if (frame.random.size() != 1 || !partition.nested || frame.p() < 1) return false;
+  const RandomEffectTerm& t = frame.random[0];
+  if (t.q() > kernels::kMaxClusterQ || frame.p() + 1 > kernels::kMaxClusterW) return false;
+  if (t.structure == CovStructure::kCompoundSymmetry && t.q() > 1 && !t.homogeneous) return false;
+  for (int64_t c = 0; c < partition.clusters; ++c)
+    if (partition.block_start[static_cast<size_t>(c) + 1] -
+                partition.block_start[static_cast<size_t>(c)] !=
+            1 ||
+        partition.size[static_cast<size_t>(c)] != t.q())
+      return false;
+  const std::vector<VarianceParameter> params =
+      CovarianceBasis(frame, {Eigen::MatrixXd::Identity(t.q(), t.q())}, 1.0);
+  return static_cast<int>(params.size()) - 1 <= kernels::kMaxVarianceParams;
+}
+
+VariancePieces ComputeVariancePiecesClusterMath(const ModelFrame& frame,
+                                                const ClusterPartition& partition,
+                                                const ThetaLayout& layout,
+                                                std::span<const double> theta, double sigma2,
+                                                const Eigen::VectorXd& beta, int threads) {
+  if (!ClusterMathApplies(frame, partition))
+    throw Error(ErrorKind::kInternal, "DDF: the cluster-math engine needs a one-term model");
+  Prepared pr = Prepare(frame, layout, theta, sigma2, beta);
+  const ClusterMathInput in = BuildClusterMathInput(frame, partition, pr, threads);
+  const auto n = static_cast<size_t>(in.clusters);
+  const auto qq = static_cast<size_t>(in.q * in.q), qw = static_cast<size_t>(in.q * in.w);
+  const int np = kernels::VarianceMatrixPieces(in.nr), ns = kernels::VarianceScalars(in.nr);
+  std::vector<double> m(qq * n), k(qq * n), mr(qw * n), bb(qw * n), mb(qw * n), b2(qw * n),
+      scal(static_cast<size_t>(ns) * n);
+  kernels::VarianceClusterView v{static_cast<int64_t>(n), in.q,      in.w,      in.nr,
+                                 in.s.data(),             in.r.data(), m.data(), k.data(),
+                                 mr.data(),               bb.data(), mb.data(), b2.data(),
+                                 scal.data()};
+  const int w = in.w;
+  std::vector<double> pieces(static_cast<size_t>(np) * w * w, 0.0), scalars(ns, 0.0), part(np);
+  for (int64_t c = 0; c < in.clusters; ++c) {
+    kernels::ClusterVarianceFactors(v, c, in.lambda.data(), in.patterns.data());
+    for (int e = 0; e < ns; ++e) scalars[e] += scal[static_cast<size_t>(e) * n + c];
+    for (int b = 0; b < w; ++b)
+      for (int a = 0; a < w; ++a) {
+        kernels::ClusterVarianceEntries(v, c, in.patterns.data(), a, b, 0, np, part.data());
+        for (int e = 0; e < np; ++e) pieces[static_cast<size_t>(e) * w * w + a + b * w] += part[e];
+      }
+  }
+  return FromClusterMath(in, pieces, scalars, pr, frame.n());
+}
+
+bool ComputeVariancePiecesOnGpu(const ModelFrame& frame, const ClusterPartition& partition,
+                                const ThetaLayout& layout, std::span<const double> theta,
+                                double sigma2, const Eigen::VectorXd& beta, int threads,
+                                VariancePieces* out, std::string* reason) {
+#if LMM_HAVE_CUDA
+  if (!ClusterMathApplies(frame, partition)) {
+    *reason = "not a one-term model within the kernels' limits";
+    return false;
+  }
+  Prepared pr = Prepare(frame, layout, theta, sigma2, beta);
+  ClusterMathInput in = BuildClusterMathInput(frame, partition, pr, threads);
+  gpu::GpuVarianceInput g;
+  g.clusters = in.clusters;
+  g.q = in.q;
+  g.w = in.w;
+  g.nr = in.nr;
+  g.lambda = std::move(in.lambda);
+  g.patterns = std::move(in.patterns);
+  g.s = std::move(in.s);
+  g.r = std::move(in.r);
+  gpu::GpuVarianceSums sums;
+  const Status st = gpu::ComputeGpuVarianceSums(g, &sums);
+  if (!st.ok()) {
+    *reason = st.ToString();
+    return false;
+  }
+  *out = FromClusterMath(in, sums.pieces, sums.scalars, pr, frame.n());
+  return true;
+#else
+  (void)frame, (void)partition, (void)layout, (void)theta, (void)sigma2, (void)beta, (void)threads,
+      (void)out;
+  *reason = "this build has no CUDA backend";
+  return false;
+#endif
 }
 
 }  // namespace lmm::inference::ddf

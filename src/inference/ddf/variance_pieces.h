@@ -24,6 +24,7 @@
 
 #include <Eigen/Dense>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "inference/ddf/cluster_partition.h"
@@ -56,5 +57,29 @@ struct VariancePieces {
 VariancePieces ComputeVariancePieces(const ModelFrame& frame, const ClusterPartition& partition,
                                      const ThetaLayout& layout, std::span<const double> theta,
                                      double sigma2, const Eigen::VectorXd& beta, int threads = 0);
+
+// The cluster-math engine of one-term models (kernels/variance_math.h; the GPU kernels run the
+// same functions): per cluster only S = Z_c'Z_c and R = Z_c'[X e] enter, the V^{-2} and V^{-3}
+// forms are differences of cross-products (Xe'Xe - R'MR - ...) rather than the row engine's
+// sums over rows, so the two agree to rounding amplified by that cancellation.
+// Applies to one random-effect term whose clusters are its levels, q <= kernels::kMaxClusterQ,
+// p + 1 <= kernels::kMaxClusterW, at most kernels::kMaxVarianceParams random parameters.
+bool ClusterMathApplies(const ModelFrame& frame, const ClusterPartition& partition);
+
+// The engine on the host (serial; for tests and as the reference of the GPU pass). Same contract
+// as ComputeVariancePieces; throws lmm::Error(kInternal) when !ClusterMathApplies.
+VariancePieces ComputeVariancePiecesClusterMath(const ModelFrame& frame,
+                                                const ClusterPartition& partition,
+                                                const ThetaLayout& layout,
+                                                std::span<const double> theta, double sigma2,
+                                                const Eigen::VectorXd& beta, int threads = 0);
+
+// The engine on the GPU (kernels/variance_kernels.h). Returns false with *reason when it cannot
+// run (no CUDA build, no device, model outside ClusterMathApplies, device failure); the caller
+// then uses ComputeVariancePieces.
+bool ComputeVariancePiecesOnGpu(const ModelFrame& frame, const ClusterPartition& partition,
+                                const ThetaLayout& layout, std::span<const double> theta,
+                                double sigma2, const Eigen::VectorXd& beta, int threads,
+                                VariancePieces* out, std::string* reason);
 
 }  // namespace lmm::inference::ddf
