@@ -6,24 +6,57 @@
 #include "inference/distributions.h"
 #include "inference/fit_report.h"
 #include "inference/fit_summary.h"
-#include "inference/lr_test.h"
 #include "inference/fixed_effects.h"
+#include "inference/lr_test.h"
+#include "likelihood/gpu/gpu_probe.h"
+#include "likelihood/gpu/residual_pack.h"
 #include "likelihood/residual/residual_fit.h"
 #include "lmm/error.h"
 #include "residual/residual_inference.h"
 
+#if LMM_HAVE_CUDA
+#include "likelihood/gpu/gpu_residual_evaluator.h"
+#endif
+
 namespace lmm::residual {
+namespace {
+
+// --backend auto tries the GPU from this many rows on (the rule of plain fits, api/fit.cc).
+constexpr int64_t kAutoGpuMinRows = 100000;
+
+// gpu: the GPU or a usage error naming why not (no CUDA build, no device, a model the residual
+// GPU path does not take, device memory short); auto: the GPU when usable and the data large
+// enough, else the CPU.
+Backend ResolveResidualBackend(const ModelFrame& frame, const Clusters& clusters,
+                               BackendChoice choice) {
+  if (choice == BackendChoice::kCpu) return Backend::kCpu;
+  if (choice == BackendChoice::kAuto && frame.n() < kAutoGpuMinRows) return Backend::kCpu;
+#if LMM_HAVE_CUDA
+  const GpuProbe probe = GpuResidualEvaluator::Probe(frame, clusters);
+#else
+  GpuProbe probe = ProbeGpuBackend(frame);  // names the missing CUDA backend
+  const std::string model = gpu::ResidualGpuUnsupportedReason(frame, clusters);
+  if (!model.empty()) probe.reason = model;
+#endif
+  if (probe.usable) return Backend::kGpu;
+  if (choice == BackendChoice::kGpu)
+    throw UsageError("--backend gpu: residual structures cannot be fitted on the GPU: " +
+                     probe.reason);
+  return Backend::kCpu;
+}
+
+}  // namespace
+
 FitResult FitWithResiduals(const ModelFrame& frame, const FitOptions& options) {
   if (options.ddf != DdfMethod::kNone)
     throw UsageError("--ddf is not available with --residuals (use the default z tests)");
-  if (options.backend == BackendChoice::kGpu)
-    throw UsageError("--backend gpu: residual structures are fitted on the CPU only");
   if (!options.tests.empty()) throw UsageError("--test is not available with --residuals yet");
   const ResidualSpec spec = ParseResidualSpec(options.residuals);
   const Clusters clusters = BuildClusters(frame, spec, options.residual_columns);
   ResidualStructure structure(spec, clusters);
 
-  FitCoreOptions core_options = inference::CoreOptions(options, Backend::kCpu);
+  const Backend backend = ResolveResidualBackend(frame, clusters, options.backend);
+  FitCoreOptions core_options = inference::CoreOptions(options, backend);
   std::unique_ptr<ResidualEvaluator> ev;
   ResidualFitCoreResult rc = FitResidualCore(frame, clusters, structure, core_options, &ev);
   FitCoreResult& core = rc.core;
@@ -32,7 +65,7 @@ FitResult FitWithResiduals(const ModelFrame& frame, const FitOptions& options) {
   FitResult fit;
   inference::CopyFrameFacts(frame, fit);
   fit.reml = options.reml;
-  fit.backend = "cpu";
+  fit.backend = rc.backend == Backend::kGpu ? "gpu" : "cpu";
   fit.theta = core.theta;
   inference::CopyConvergence(core, fit);
 

@@ -3,10 +3,15 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <string>
 #include <thread>
 
 #include "lmm/error.h"
 #include "optim/finite_difference.h"
+
+#if LMM_HAVE_CUDA
+#include "likelihood/gpu/gpu_residual_evaluator.h"
+#endif
 
 namespace lmm {
 namespace {
@@ -14,19 +19,21 @@ namespace {
 // lme4's convergence check step (deriv12), as FitCore.
 constexpr double kCheckStep = 1e-4;
 
-}  // namespace
+// A device failure says nothing about (theta, u): it stops the fit with the device's message
+// (as FitCore). The optimizer reports exceptions from the objective as a failed run, so the
+// message is also kept and rethrown after it returns.
+void ThrowIfDevice(const Status& s, std::string& device_error) {
+  if (s.code() != Status::Code::kDevice) return;
+  device_error = "fit: the GPU failed: " + s.ToString();
+  throw Error(ErrorKind::kNumerical, device_error);
+}
 
-ResidualFitCoreResult FitResidualCore(const ModelFrame& frame, const residual::Clusters& clusters,
-                                      residual::ResidualStructure& structure,
-                                      const FitCoreOptions& options,
-                                      std::unique_ptr<ResidualEvaluator>* evaluator) {
-  const auto t0 = std::chrono::steady_clock::now();
-  if (options.backend != Backend::kCpu)
-    throw UsageError("--residuals: only the CPU backend fits residual structures");
-  EvaluatorOptions eopt;
-  eopt.backend = Backend::kCpu;
-  eopt.threads = options.threads;
-  auto ev = std::make_unique<ResidualEvaluator>(frame, clusters, structure, eopt);
+// The fit on any evaluator with ResidualEvaluator's interface (the CPU one or
+// GpuResidualEvaluator); `ev` is left at the optimum.
+template <typename Ev>
+ResidualFitCoreResult FitOn(Ev& evaluator, const ModelFrame& frame,
+                            residual::ResidualStructure& structure, const FitCoreOptions& options) {
+  Ev* ev = &evaluator;
   const ThetaLayout& layout = ev->layout();
   const int k = layout.size();
   const int s = structure.size();
@@ -34,16 +41,20 @@ ResidualFitCoreResult FitResidualCore(const ModelFrame& frame, const residual::C
 
   // x = [theta, u]; re-whiten only when u changes (coordinate-wise differencing in theta reuses
   // the whitened cross-products).
+  std::string device_error;
   std::vector<double> current_u;
   bool valid_u = false;
   const ObjectiveFunction objective = [&](std::span<const double> x) {
     const std::span<const double> u = x.subspan(static_cast<size_t>(k));
     if (current_u.size() != u.size() || !std::equal(u.begin(), u.end(), current_u.begin())) {
       current_u.assign(u.begin(), u.end());
-      valid_u = ev->SetResidualParameters(u).ok();
+      const Status su = ev->SetResidualParameters(u);
+      ThrowIfDevice(su, device_error);
+      valid_u = su.ok();
     }
     if (!valid_u) return std::numeric_limits<double>::infinity();
     const Status st = ev->Update(x.subspan(0, static_cast<size_t>(k)));
+    ThrowIfDevice(st, device_error);
     return st.ok() ? ev->Objective(reml) : std::numeric_limits<double>::infinity();
   };
 
@@ -54,7 +65,9 @@ ResidualFitCoreResult FitResidualCore(const ModelFrame& frame, const residual::C
   const std::vector<double> u_lower = structure.Lower(), u_upper = structure.Upper();
   lower.insert(lower.end(), u_lower.begin(), u_lower.end());
   upper.insert(upper.end(), u_upper.begin(), u_upper.end());
-  if (!std::isfinite(objective(start)))
+  const double start_value = objective(start);
+  if (!device_error.empty()) throw Error(ErrorKind::kNumerical, device_error);
+  if (!std::isfinite(start_value))
     throw Error(ErrorKind::kNumerical,
                 "fit: the objective cannot be evaluated at the start (is X of full column rank?)");
 
@@ -64,12 +77,14 @@ ResidualFitCoreResult FitResidualCore(const ModelFrame& frame, const residual::C
   r.n = ev->n();
   r.p = ev->p();
   r.optimizer = MinimizeBobyqa(objective, start, lower, upper, options.optimizer);
+  if (!device_error.empty()) throw Error(ErrorKind::kNumerical, device_error);
 
   ConvergenceInfo& c = r.convergence;
   const Derivatives d = r.optimizer.derivatives
                             ? *r.optimizer.derivatives
                             : FiniteDifferences(objective, r.optimizer.x, r.optimizer.value, lower,
                                                 upper, kCheckStep, true);
+  if (!device_error.empty()) throw Error(ErrorKind::kNumerical, device_error);
   c.gradient = d.gradient;
   c.hessian = d.hessian;
   c.at_bound = d.at_bound;
@@ -94,14 +109,59 @@ ResidualFitCoreResult FitResidualCore(const ModelFrame& frame, const residual::C
   out.u_upper = u_upper;
   c.singular = layout.IsSingular(r.theta);
 
-  if (!ev->SetResidualParameters(out.u).ok() || !ev->Update(r.theta).ok())
+  Status at_optimum = ev->SetResidualParameters(out.u);
+  if (at_optimum.ok()) at_optimum = ev->Update(r.theta);
+  if (at_optimum.code() == Status::Code::kDevice)
+    throw Error(ErrorKind::kNumerical, "fit: the GPU failed: " + at_optimum.ToString());
+  if (!at_optimum.ok())
     throw Error(ErrorKind::kNumerical, "fit: the objective cannot be evaluated at the optimum");
   CollectEstimates(*ev, frame, options, r);
   r.threads = options.threads > 0
                   ? options.threads
                   : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (evaluator != nullptr) *evaluator = std::move(ev);
+  return out;
+}
+
+}  // namespace
+
+ResidualFitCoreResult FitResidualCore(const ModelFrame& frame, const residual::Clusters& clusters,
+                                      residual::ResidualStructure& structure,
+                                      const FitCoreOptions& options,
+                                      std::unique_ptr<ResidualEvaluator>* evaluator) {
+  const auto t0 = std::chrono::steady_clock::now();
+  EvaluatorOptions eopt;
+  eopt.backend = Backend::kCpu;
+  eopt.threads = options.threads;
+  ResidualFitCoreResult out;
+  if (options.backend == Backend::kGpu) {
+#if LMM_HAVE_CUDA
+    Status status;
+    std::unique_ptr<GpuResidualEvaluator> gpu =
+        GpuResidualEvaluator::Create(frame, clusters, structure, &status);
+    if (gpu == nullptr) {
+      if (status.code() == Status::Code::kDevice)
+        throw Error(ErrorKind::kNumerical, "fit: the GPU failed: " + status.ToString());
+      throw UsageError("--backend gpu: " + status.ToString());
+    }
+    out = FitOn(*gpu, frame, structure, options);
+    out.backend = Backend::kGpu;
+    gpu.reset();
+    // The inference after the fit takes a ResidualEvaluator: a CPU one at the optimum.
+    if (evaluator != nullptr) {
+      auto ev = std::make_unique<ResidualEvaluator>(frame, clusters, structure, eopt);
+      if (!ev->SetResidualParameters(out.u).ok() || !ev->Update(out.core.theta).ok())
+        throw Error(ErrorKind::kNumerical, "fit: the objective cannot be evaluated at the optimum");
+      *evaluator = std::move(ev);
+    }
+#else
+    throw UsageError("--backend gpu: this build has no CUDA backend");
+#endif
+  } else {
+    auto ev = std::make_unique<ResidualEvaluator>(frame, clusters, structure, eopt);
+    out = FitOn(*ev, frame, structure, options);
+    if (evaluator != nullptr) *evaluator = std::move(ev);
+  }
+  out.core.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return out;
 }
 

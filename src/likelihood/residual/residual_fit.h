@@ -2,6 +2,11 @@
 // [theta, u] (u: the structure's unconstrained parameters) on the profiled objective of a
 // ResidualEvaluator, then the estimates at the optimum and lme4-style convergence diagnostics over
 // the whole vector. The counterpart of FitCore (likelihood/fit_core.h) for these models.
+//
+// options.backend == kGpu (CUDA builds): the objective is GpuResidualEvaluator's
+// (likelihood/gpu/gpu_residual_evaluator.h; one random-effect term whose levels are the residual
+// clusters); the evaluator handed back for the inference is then a CPU ResidualEvaluator left at
+// the GPU's optimum.
 #pragma once
 
 #include <memory>
@@ -18,11 +23,13 @@ struct ResidualFitCoreResult {
   FitCoreResult core;     // theta, beta, sigma2, terms...; convergence over [theta, u]
   std::vector<double> u;  // the residual parameters at the optimum
   std::vector<double> u_lower, u_upper;
+  Backend backend = Backend::kCpu;  // the backend that ran the optimization
 };
 
 // The structure and its clusters must outlive the call; `evaluator` (if given) receives the
 // evaluator, left at the optimum. Throws lmm::Error(kNumerical) when the objective cannot be
-// evaluated at the start or the optimum.
+// evaluated at the start or the optimum, or the GPU fails; kUsage when options.backend is kGpu
+// and the GPU path cannot take the model (or the build has no CUDA backend).
 ResidualFitCoreResult FitResidualCore(const ModelFrame& frame, const residual::Clusters& clusters,
                                       residual::ResidualStructure& structure,
                                       const FitCoreOptions& options,
