@@ -19,6 +19,7 @@
 #include "batch/responses_data.h"
 #include "batch/responses_fit.h"
 #include "batch/responses_hash.h"
+#include "batch/responses_lockstep.h"
 #include "lmm/error.h"
 
 namespace lmm::batch {
@@ -218,6 +219,18 @@ std::vector<ResponseOutcome> FitResponses(
   for (size_t i = 0; i < sub_rows.size(); ++i)
     data_rows[i] = rows[static_cast<size_t>(sub_rows[i])];
 
+  const bool intercept = std::find(frame.fixed_names.begin(), frame.fixed_names.end(),
+                                   "(Intercept)") != frame.fixed_names.end();
+  // One-term models on the GPU: the responses' fits in lock-step, a group per launch.
+  std::optional<std::vector<ResponseOutcome>> on_gpu = FitResponsesOnGpu(
+      frame, data_rows, responses,
+      [&](size_t k) {
+        return PrepareResponse(FormulaForResponse(load.formula, responses[k]), sub, sub_rows,
+                               intercept);
+      },
+      options, on_done);
+  if (on_gpu) return std::move(*on_gpu);
+
   // Responses are fitted in parallel, one thread each, on copies of the frame: for many responses
   // this beats threads inside each fit. Results do not depend on the thread count.
   const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
@@ -237,8 +250,6 @@ std::vector<ResponseOutcome> FitResponses(
   // together (ResponseHashes), fewer as the responses left run out so that the workers finish
   // together: at most a quarter of the share per worker of those left.
   const size_t max_group = shared ? kHashGroup : 1;
-  const bool intercept = std::find(frame.fixed_names.begin(), frame.fixed_names.end(),
-                                   "(Intercept)") != frame.fixed_names.end();
   std::vector<ResponseOutcome> outcomes(responses.size());
   std::atomic<size_t> next{0};
   auto claim = [&](size_t& k0, size_t& k1) {

@@ -31,14 +31,47 @@ bool ResolvesToCpu(const ModelFrame& frame, BackendChoice choice) {
   return false;
 }
 
+// No residual structure, and no Satterthwaite or Kenward-Roger with ML (Fit's usage error).
+bool ValidForSharing(const FitOptions& options) {
+  if (!options.residuals.empty()) return false;
+  return options.reml ||
+         (options.ddf != DdfMethod::kSatterthwaite && options.ddf != DdfMethod::kKenwardRoger);
+}
+
 }  // namespace
+
+bool UsesGpuLockstep(const ModelFrame& frame, const FitOptions& options) {
+#if LMM_HAVE_CUDA
+  if (!ValidForSharing(options) || frame.random.size() != 1 || !UsesOneTermKernels(frame))
+    return false;
+  if (options.backend == BackendChoice::kCpu) return false;
+  if (options.backend == BackendChoice::kAuto && frame.n() < kAutoGpuMinRows) return false;
+  return ProbeGpuBackend(frame).usable;
+#else
+  (void)frame;
+  (void)options;
+  return false;
+#endif
+}
+
+FitResult FitWithEvaluator(const ModelFrame& frame, const FitOptions& options, Evaluator& ev,
+                           Backend backend, const std::string& response_hash) {
+  const auto t0 = std::chrono::steady_clock::now();
+  FitResult fit;
+  inference::CopyFrameFacts(frame, response_hash, fit);
+  fit.reml = options.reml;
+  FitCoreOptions core_options = inference::CoreOptions(options, backend);
+  FitCoreResult core = FitCore(ev, frame, core_options);
+  core.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  inference::AddResponseOffset(frame, core);
+  fit.backend = backend == Backend::kGpu ? "gpu" : "cpu";
+  inference::ReportFit(ev, frame, core, options, fit);
+  return fit;
+}
 
 std::optional<cpu::CrossProducts> SharedCrossProducts(const ModelFrame& frame,
                                                       const FitOptions& options) {
-  if (!options.residuals.empty()) return std::nullopt;
-  if (!options.reml &&
-      (options.ddf == DdfMethod::kSatterthwaite || options.ddf == DdfMethod::kKenwardRoger))
-    return std::nullopt;
+  if (!ValidForSharing(options)) return std::nullopt;
   if (frame.random.empty() || !ResolvesToCpu(frame, options.backend)) return std::nullopt;
   std::optional<cpu::CrossProducts> cp;
   try {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "likelihood/cpu/cross_products.h"
+#include "likelihood/evaluator.h"
 #include "lmm/fit.h"
 #include "lmm/fit_result.h"
 #include "lmm/model_frame.h"
@@ -32,5 +33,18 @@ std::optional<cpu::CrossProducts> SharedCrossProducts(const ModelFrame& frame,
 // JSON results).
 FitResult FitWithSharedDesign(const ModelFrame& frame, const FitOptions& options,
                               const cpu::CrossProducts& shared, const std::string& response_hash);
+
+// Whether `fit --responses` fits `frame`'s responses in lock-step on the GPU
+// (responses_lockstep.h): one random-effect term on the one-term kernels (UsesOneTermKernels), no
+// residual structure, consistent options (as SharedCrossProducts), and the backend resolves to the
+// GPU as Fit resolves it (gpu: when the probe finds it usable, else each response's Fit gives the
+// usage error as before; auto: from 100k rows, when usable). Always false without CUDA.
+bool UsesGpuLockstep(const ModelFrame& frame, const FitOptions& options);
+
+// Fit(frame, options) on an evaluator the caller made for `frame` (a lock-step evaluator): FitCore
+// and the report as FitWithSharedDesign does, with `backend` as the result's backend. `seconds`
+// counts from the call.
+FitResult FitWithEvaluator(const ModelFrame& frame, const FitOptions& options, Evaluator& ev,
+                           Backend backend, const std::string& response_hash);
 
 }  // namespace lmm::batch
