@@ -303,6 +303,73 @@ TEST(LockstepFits, MatchTheCpuBackendsFitOfEachResponse) {
   }
 }
 
+// A batch that fails (a device error) from its third round on: every fit still running then stops
+// with FitCore's device message, the group ends (no fit waits forever), and the next group runs.
+class FailingBatch final : public ResponseBatch {
+ public:
+  FailingBatch(gpu::HostClusters design, int capacity) : inner_(std::move(design), capacity) {}
+  int capacity() const override { return inner_.capacity(); }
+  const kernels::ClusterView& design() const override { return inner_.design(); }
+  Status LoadGroup(std::span<const ResponsePieces* const> pieces) override {
+    rounds_ = 0;
+    return inner_.LoadGroup(pieces);
+  }
+  Status Evaluate(std::span<const int> slots, std::span<const double> lambdas,
+                  std::vector<gpu::ClusterReduction>* out) override {
+    if (++rounds_ >= 3) return Status::Error(Status::Code::kDevice, "simulated device failure");
+    return inner_.Evaluate(slots, lambdas, out);
+  }
+
+ private:
+  CpuResponseBatch inner_;
+  int rounds_ = 0;
+};
+
+TEST(LockstepFits, ADeviceFailureFailsTheRunningFitsAndTheRunGoesOn) {
+  const Case c = Cases()[1];
+  const cpu::CrossProducts shared = cpu::BuildCrossProducts(c.frame, ThetaLayout(c.frame));
+  const gpu::HostClusters design = gpu::PackClusters(shared);
+  FailingBatch batch(design, 4);
+  std::vector<batch::ResponseOutcome> outcomes(c.responses.size());
+  int reported = 0;
+  batch::FitResponsesLockstep(
+      c.frame, shared, design, batch, FitOptions{}, Backend::kGpu,
+      [&](size_t k) {
+        if (c.responses[k].formula == "throw ~ simulated")
+          throw DataError("response 'throw' is constant");
+        return c.responses[k];
+      },
+      outcomes, [&](size_t) { return ++reported < 100; });
+  EXPECT_EQ(reported, 6);
+  for (size_t k : {0u, 1u, 2u, 5u}) {
+    EXPECT_EQ(outcomes[k].status, "failed") << k;
+    EXPECT_EQ(outcomes[k].exit_code, static_cast<int>(ErrorKind::kNumerical)) << k;
+    EXPECT_NE(outcomes[k].message.find("simulated device failure"), std::string::npos)
+        << outcomes[k].message;
+  }
+  EXPECT_EQ(outcomes[4].exit_code, static_cast<int>(ErrorKind::kData));
+}
+
+// report() returning false stops before the next group.
+TEST(LockstepFits, ReportReturningFalseStopsAfterTheGroup) {
+  const Case c = Cases()[0];
+  const cpu::CrossProducts shared = cpu::BuildCrossProducts(c.frame, ThetaLayout(c.frame));
+  const gpu::HostClusters design = gpu::PackClusters(shared);
+  CpuResponseBatch batch(design, 2);
+  std::vector<batch::ResponseOutcome> outcomes(c.responses.size());
+  std::vector<size_t> reported;
+  batch::FitResponsesLockstep(
+      c.frame, shared, design, batch, FitOptions{}, Backend::kCpu,
+      [&](size_t k) { return c.responses[k]; }, outcomes,
+      [&](size_t k) {
+        reported.push_back(k);
+        return k != 2;  // third response, first of the second group
+      });
+  EXPECT_EQ(reported, (std::vector<size_t>{0, 1, 2}));
+  EXPECT_FALSE(outcomes[3].status.empty());  // the second group's other fit ran, unreported
+  EXPECT_TRUE(outcomes[4].status.empty());   // the third group never started
+}
+
 // The response's pieces are those BuildCrossProducts forms for it, and the batched host pass of
 // its slot equals the one-response pass (gpu::HostClusterPass) on them: bit for bit.
 TEST(ResponseBatch, PiecesAndPassEqualTheOneResponsePipeline) {
