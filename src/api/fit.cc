@@ -17,10 +17,6 @@
 namespace lmm {
 namespace {
 
-// --backend auto tries the GPU from this many rows on: below it a CPU evaluation takes about as
-// long as the transfers and launches of a GPU one.
-constexpr int64_t kAutoGpuMinRows = 100000;
-
 // gpu: the GPU or a usage error naming why not (no CUDA build, no device, model not supported,
 // device memory short); auto: the GPU when it is usable and the problem large enough, else CPU.
 Backend ResolveBackend(const ModelFrame& frame, BackendChoice choice) {

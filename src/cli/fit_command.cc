@@ -161,8 +161,10 @@ Runner AddFitCommand(CLI::App& app) {
                       "stream the data file in chunks instead of reading it into memory, keeping "
                       "memory under SIZE (e.g. 2G, 512M): memory then grows with the number of "
                       "clusters, not rows. One random-effect term with one grouping column; "
-                      "--ddf none; no --predict, --residuals, --responses; CPU. Under mpirun "
-                      "with several ranks this mode is used always (default SIZE 2G per rank)");
+                      "--ddf none; no --predict, --residuals, --responses. With --backend gpu (or "
+                      "auto from 100,000 rows) each process evaluates its clusters on its GPU. "
+                      "Under mpirun with several ranks this mode is used always (default SIZE 2G "
+                      "per rank; rank r uses device r mod count of its node)");
   return [command, f]() {
     if (!command->parsed()) return -1;
     FitOptions options;

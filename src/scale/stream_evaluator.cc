@@ -14,21 +14,80 @@ StreamEvaluator::StreamEvaluator(const ModelFrame& frame, StreamPieces pieces,
   lambda_.assign(static_cast<size_t>(pieces_.block.q * pieces_.block.q), 0.0);
 }
 
+StreamEvaluator::~StreamEvaluator() = default;
+
+bool StreamEvaluator::on_device() const {
+#if LMM_HAVE_CUDA
+  return device_ != nullptr;
+#else
+  return false;
+#endif
+}
+
+std::string StreamEvaluator::UseDevice() {
+  const std::string local = UseLocalDevice();
+  double all_ok[1] = {local.empty() ? 1.0 : 0.0};
+  collective_.MinDouble(all_ok);
+  if (all_ok[0] > 0) return "";
+#if LMM_HAVE_CUDA
+  device_.reset();
+  blocks_.clear();
+#endif
+  device_name_.clear();
+  return local.empty() ? "another process has no usable GPU" : local;
+}
+
+std::string StreamEvaluator::UseLocalDevice() {
+#if LMM_HAVE_CUDA
+  std::unique_ptr<gpu::DeviceClusters> device;
+  std::string why;
+  const Status s = gpu::DeviceClusters::Create(pieces_.block, kClusterBlock, &device, &why);
+  if (!s.ok()) return why.empty() ? s.ToString() : why;
+  device_name_ = device->device_name();
+  device_ = std::move(device);
+  return "";
+#else
+  return "this build has no CUDA backend (rebuild on a machine with the CUDA toolkit and "
+         "-DLMM_ENABLE_CUDA=ON)";
+#endif
+}
+
+Status StreamEvaluator::ReduceBlocks() {
+  // Per block of kClusterBlock clusters (this process' share starts at a block boundary): logdet,
+  // the packed downdate and a failure flag.
+  const gpu::HostClusters& h = pieces_.block;
+  const auto append = [&](const gpu::ClusterReduction& part) {
+    reduced_.push_back(part.logdet);
+    reduced_.insert(reduced_.end(), part.downdate.begin(), part.downdate.end());
+    reduced_.push_back(part.first_failed >= 0 ? 1.0 : 0.0);
+  };
+  reduced_.clear();
+#if LMM_HAVE_CUDA
+  if (device_ != nullptr) {
+    const Status s = device_->ReduceBlocks(lambda_.data(), &blocks_);
+    if (!s.ok()) return s;
+    for (const gpu::ClusterReduction& part : blocks_) append(part);
+    return Status::Ok();
+  }
+#endif
+  for (int64_t b = 0; b < h.clusters; b += kClusterBlock)
+    append(gpu::HostClusterPass(h.view(), lambda_.data(), b,
+                                std::min(h.clusters, b + kClusterBlock)));
+  return Status::Ok();
+}
+
 Status StreamEvaluator::Update(std::span<const double> theta) {
   if (static_cast<int>(theta.size()) != layout_.size())
     return Status::Error(Status::Code::kInvalidArgument, "evaluator: theta has the wrong length");
   layout_.term(0).FillLambda(layout_.TermTheta(theta, 0), lambda_.data());
-  // Per block of kClusterBlock clusters (this process' share starts at a block boundary): logdet,
-  // the packed downdate and a failure flag; all blocks gathered and added in block order.
-  const gpu::HostClusters& h = pieces_.block;
-  const int64_t width = 2 + kernels::PackedSize(h.w);
-  reduced_.clear();
-  for (int64_t b = 0; b < h.clusters; b += kClusterBlock) {
-    const gpu::ClusterReduction part =
-        gpu::HostClusterPass(h.view(), lambda_.data(), b, std::min(h.clusters, b + kClusterBlock));
-    reduced_.push_back(part.logdet);
-    reduced_.insert(reduced_.end(), part.downdate.begin(), part.downdate.end());
-    reduced_.push_back(part.first_failed >= 0 ? 1.0 : 0.0);
+  // A device failure is local: every process still joins the gather (with its failure flags set)
+  // so that none waits forever, and each returns its own status afterwards.
+  const int64_t width = 2 + kernels::PackedSize(pieces_.block.w);
+  const Status local = ReduceBlocks();
+  if (!local.ok()) {
+    const int64_t blocks = (pieces_.block.clusters + kClusterBlock - 1) / kClusterBlock;
+    reduced_.assign(static_cast<size_t>(blocks * width), 0.0);
+    for (int64_t b = 0; b < blocks; ++b) reduced_[static_cast<size_t>((b + 1) * width - 1)] = 1.0;
   }
   const std::vector<double> all = collective_.GatherDoubles(reduced_);
   gpu::ClusterReduction r;
@@ -38,6 +97,7 @@ Status StreamEvaluator::Update(std::span<const double> theta) {
     for (int64_t e = 0; e < width - 2; ++e) r.downdate[e] += all[at + 1 + e];
     if (all[at + width - 1] > 0) r.first_failed = 0;
   }
+  if (!local.ok()) return local;
   const Status s = gpu::FinishOneTerm(pieces_.cp, r, &solution_);
   if (!s.ok()) return s;
   logdet_l_ = solution_.logdet_l;

@@ -5,7 +5,9 @@
 #include "inference/fit_report.h"
 #include "inference/fit_summary.h"
 #include "likelihood/fit_core.h"
+#include "likelihood/gpu/gpu_probe.h"
 #include "lmm/error.h"
+#include "scale/stream_evaluator.h"
 
 namespace lmm::scale {
 namespace {
@@ -18,8 +20,20 @@ void CheckOptions(const FitOptions& options) {
     throw UsageError(std::string(what) +
                      "supports --ddf none only (the other methods need the "
                      "data rows); fit in memory");
-  if (options.backend == BackendChoice::kGpu)
-    throw UsageError(std::string(what) + "evaluates on the CPU; drop --backend gpu");
+}
+
+// The per-cluster pass (the only per-evaluation work that grows with the data) on every process'
+// GPU, as ResolveBackend (api/fit.cc) decides for in-memory fits: gpu: the devices or a usage
+// error naming why not; auto: the devices when every process has a usable one and the data have
+// at least kAutoGpuMinRows rows, else the CPU.
+Backend ChooseBackend(StreamEvaluator& ev, BackendChoice choice) {
+  if (choice == BackendChoice::kCpu) return Backend::kCpu;
+  if (choice == BackendChoice::kAuto && ev.n() < kAutoGpuMinRows) return Backend::kCpu;
+  const std::string why = ev.UseDevice();
+  if (why.empty()) return Backend::kGpu;
+  if (choice == BackendChoice::kGpu)
+    throw UsageError("--backend gpu: the GPU backend cannot be used: " + why);
+  return Backend::kCpu;
 }
 
 }  // namespace
@@ -27,19 +41,21 @@ void CheckOptions(const FitOptions& options) {
 FitResult FitStreamed(StreamedModel& model, const FitOptions& options) {
   CheckOptions(options);
   const ModelFrame& frame = model.frame;
-  Evaluator& ev = *model.evaluator;
+  // BuildStreamedModel's evaluator is always a StreamEvaluator.
+  StreamEvaluator& ev = static_cast<StreamEvaluator&>(*model.evaluator);
+  const Backend backend = ChooseBackend(ev, options.backend);
   FitResult fit;
   inference::CopyFrameFacts(frame, model.response_hash, fit);
   fit.nobs = ev.n();
   fit.reml = options.reml;
 
-  FitCoreOptions core_options = inference::CoreOptions(options, Backend::kCpu);
+  FitCoreOptions core_options = inference::CoreOptions(options, backend);
   core_options.start = model.start;  // the rows' moment start, as FitCore takes it in memory
   if (model.start) core_options.optimizer.initial_step = kMomentStartStep;
   const auto t0 = std::chrono::steady_clock::now();
   FitCoreResult core = FitCore(ev, frame, core_options);
   core.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  fit.backend = "cpu";
+  fit.backend = backend == Backend::kGpu ? "gpu" : "cpu";
   inference::ReportFit(ev, frame, core, options, fit);
   return fit;
 }

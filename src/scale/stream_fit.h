@@ -8,8 +8,11 @@
 
 namespace lmm::scale {
 
-// Throws lmm::Error(kUsage) for options the streaming build does not support: --residuals, a
-// --ddf other than none, --backend gpu. FitResult::fitted is empty (no rows are kept).
+// Throws lmm::Error(kUsage) for options the streaming build does not support (--residuals, a
+// --ddf other than none) and for --backend gpu when some process has no usable GPU. With gpu (or
+// auto from kAutoGpuMinRows rows on, when every process has a device) each process evaluates its
+// clusters on its own GPU (StreamEvaluator::UseDevice). FitResult::fitted is empty (no rows are
+// kept).
 FitResult FitStreamed(StreamedModel& model, const FitOptions& options);
 
 }  // namespace lmm::scale

@@ -20,6 +20,12 @@ using lmm::testing::TempDir;
 
 bool HaveMpirun() { return std::system("command -v mpirun > /dev/null 2>&1") == 0; }
 
+// Whether `lmmgpu --version` lists a CUDA device (CUDA build on a machine with a GPU).
+bool HaveDevice() {
+  const auto r = lmm::testing::RunCli({"--version"});
+  return r.out.find("CUDA device 0:") != std::string::npos;
+}
+
 // Runs the fit under mpirun with `ranks` processes (0: without mpirun); returns the JSON report.
 nlohmann::json RunFit(const TempDir& dir, const std::string& data, const std::string& formula,
                       int ranks, const std::string& extra = "") {
@@ -113,6 +119,45 @@ TEST_F(MpiFit, NumericGroupsAliasingAndMlAcrossRanks) {
   ASSERT_FALSE(three.is_null());
   EXPECT_EQ(three["aliased"], nlohmann::json::array({"x3"}));
   ExpectSameReport(one, three, "");
+}
+
+// Each rank on its GPU (rank r on device r mod count): the same report as one process on its GPU
+// for 2 and 3 ranks (the blocks' sums are added in block order whatever the ranks), and the CPU's
+// to 1e-8 (the order of the sums inside a block differs). Without a device, --backend gpu fails on
+// every rank with the usage exit code and the reason.
+TEST_F(MpiFit, EachRankOnItsGpuGivesTheOneProcessResults) {
+  TempDir dir;
+  ClusteredCsvOptions o;
+  o.rows = 20000;
+  o.clusters = 3000;
+  const std::string data = dir.Write("d.csv", ClusteredCsv(o));
+  const std::string formula = "y ~ x1 + x2 + f + (1 + x1 | g)";
+  if (!HaveDevice()) {
+    const std::string command =
+        "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun --oversubscribe -np 2 " +
+        std::string(LMMGPU_EXE) + " fit --data '" + data + "' --formula '" + formula +
+        "' --memory-limit 128M --backend gpu > /dev/null 2> '" + dir.path() + "/err.txt'";
+    const int rc = std::system(command.c_str());
+    ASSERT_TRUE(WIFEXITED(rc));
+    EXPECT_EQ(WEXITSTATUS(rc), 2);
+    EXPECT_NE(lmm::testing::ReadFile(dir.path() + "/err.txt")
+                  .find("--backend gpu: the GPU backend cannot be used: "),
+              std::string::npos);
+    GTEST_SKIP() << "no CUDA device: checked the refusal only";
+  }
+  const nlohmann::json cpu = RunFit(dir, data, formula, 0, "--backend cpu");
+  const nlohmann::json one = RunFit(dir, data, formula, 0, "--backend gpu");
+  ASSERT_FALSE(one.is_null());
+  EXPECT_EQ(one["backend"], "gpu");
+  for (int ranks : {2, 3}) {
+    SCOPED_TRACE(ranks);
+    const nlohmann::json many = RunFit(dir, data, formula, ranks, "--backend gpu");
+    ASSERT_FALSE(many.is_null());
+    EXPECT_EQ(many["backend"], "gpu");
+    ExpectSameReport(one, many, "");
+  }
+  const double expected = cpu["loglik"].get<double>();
+  EXPECT_NEAR(one["loglik"].get<double>(), expected, 1e-8 * std::abs(expected));
 }
 
 TEST_F(MpiFit, AnErrorOnTheRanksExitsWithItsCode) {

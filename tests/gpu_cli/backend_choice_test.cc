@@ -159,6 +159,36 @@ TEST(BackendChoice, AutoUsesTheGpuForLargeProblemsWhenThereIsOne) {
   EXPECT_EQ(j.at("nobs").get<int64_t>(), 120000);
 }
 
+// The streaming build (--memory-limit): gpu evaluates the clusters on the device or fails naming
+// why; auto from 1e5 rows uses the device when there is one; with a device the deviance equals the
+// CPU's streamed one to 1e-10 relative (the same per-cluster functions; only the order of the sums
+// inside each block of 1,024 clusters differs).
+TEST(BackendChoice, StreamedFitsUseTheGpuOrNameWhyNot) {
+  const std::string model =
+      "fit --data '" + LargeCsv() + "' --formula 'y ~ x + (1 | g)' --format json --memory-limit 256M";
+  const CliRun gpu = RunCli(model + " --backend gpu");
+  const CliRun autoed = RunCli(model + " --backend auto");
+  ASSERT_EQ(autoed.exit_code, 0) << autoed.err;
+  EXPECT_EQ(BackendOf(autoed), Facts().device ? "gpu" : "cpu");
+  if (!Facts().device) {
+    EXPECT_EQ(gpu.exit_code, 2);
+    EXPECT_NE(gpu.err.find("--backend gpu: the GPU backend cannot be used: "), std::string::npos)
+        << gpu.err;
+    if (!Facts().compiled) {
+      EXPECT_NE(gpu.err.find("this build has no CUDA backend"), std::string::npos) << gpu.err;
+    }
+    return;
+  }
+  ASSERT_EQ(gpu.exit_code, 0) << gpu.err;
+  EXPECT_EQ(BackendOf(gpu), "gpu");
+  const CliRun cpu = RunCli(model + " --backend cpu");
+  ASSERT_EQ(cpu.exit_code, 0) << cpu.err;
+  EXPECT_EQ(BackendOf(cpu), "cpu");
+  const double expected = nlohmann::json::parse(cpu.out).at("deviance").get<double>();
+  EXPECT_NEAR(nlohmann::json::parse(gpu.out).at("deviance").get<double>(), expected,
+              1e-10 * std::abs(expected));
+}
+
 TEST(BackendChoice, CpuIsAlwaysTheCpu) {
   const CliRun r = RunCli("fit " + kSleepstudy + " --backend cpu");
   ASSERT_EQ(r.exit_code, 0) << r.err;

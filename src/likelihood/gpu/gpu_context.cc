@@ -6,6 +6,22 @@
 #include "likelihood/gpu/cuda_status.h"
 
 namespace lmm::gpu {
+namespace {
+
+// This process' rank among the MPI ranks of its node, from the launcher's environment (OpenMPI,
+// MPICH/Intel MPI, Slurm), or -1 when not launched by one.
+int LocalRank() {
+  for (const char* name : {"OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", "SLURM_LOCALID"}) {
+    const char* value = std::getenv(name);
+    if (value == nullptr || *value == '\0') continue;
+    char* end = nullptr;
+    const long rank = std::strtol(value, &end, 10);
+    if (*end == '\0' && rank >= 0) return static_cast<int>(rank);
+  }
+  return -1;
+}
+
+}  // namespace
 
 Status GpuContext::Create(std::unique_ptr<GpuContext>* out) {
   int count = 0;
@@ -15,6 +31,10 @@ Status GpuContext::Create(std::unique_ptr<GpuContext>* out) {
     return Status::Error(Status::Code::kUnsupported, cudaGetErrorString(error));
   }
   if (count == 0) return Status::Error(Status::Code::kUnsupported, "no CUDA device found");
+  // Ranks of one node spread over its devices (rank r on device r mod count); CUDA_VISIBLE_DEVICES
+  // still decides which devices a rank sees.
+  const int local_rank = LocalRank();
+  if (local_rank >= 0) LMM_CUDA_RETURN_IF_ERROR(cudaSetDevice(local_rank % count));
   std::unique_ptr<GpuContext> ctx(new GpuContext());
   LMM_CUDA_RETURN_IF_ERROR(cudaGetDevice(&ctx->device_));
   cudaDeviceProp prop{};

@@ -15,7 +15,9 @@ namespace lmm::gpu {
 class GpuContext {
  public:
   // Uses the calling thread's current device (0 unless the process selected another) and creates
-  // a non-blocking stream. Fails with the runtime's reason when no device is usable.
+  // a non-blocking stream; a process started by an MPI launcher (OMPI_COMM_WORLD_LOCAL_RANK,
+  // MPI_LOCALRANKID or SLURM_LOCALID set) first selects device local_rank mod count, so that the
+  // ranks of a node use different GPUs. Fails with the runtime's reason when no device is usable.
   static Status Create(std::unique_ptr<GpuContext>* out);
   ~GpuContext();
   GpuContext(const GpuContext&) = delete;

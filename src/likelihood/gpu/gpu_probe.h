@@ -12,6 +12,10 @@
 
 namespace lmm {
 
+// --backend auto tries the GPU from this many rows on: below it a CPU evaluation takes about as
+// long as the transfers and launches of a GPU one.
+inline constexpr int64_t kAutoGpuMinRows = 100000;
+
 struct GpuProbe {
   bool usable = false;
   std::string reason;        // when !usable: one line naming why
