@@ -131,6 +131,13 @@ Status GpuEvaluator::Init(const ModelFrame& frame, const gpu::RowPassOptions& ro
     return Status::Error(Status::Code::kUnsupported,
                          "evaluator: not enough free device memory for the GPU backend");
   s = on_device ? InitFromDevicePass(frame, row_pass) : InitFromHostPass(frame);
+  if (!s.ok() && on_device && row_pass.where == gpu::RowPassWhere::kAuto) {
+    // The device pass failed (out of device or pinned memory, most likely): the host pass needs
+    // neither staging buffers nor pinned memory. A sticky device error fails it too.
+    dev_->d_d.Reset();
+    dev_->d_panel.Reset();
+    s = InitFromHostPass(frame);
+  }
   if (!s.ok()) return s;
   return AllocateEvaluationBuffers();
 }

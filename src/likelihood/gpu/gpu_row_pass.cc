@@ -26,8 +26,12 @@ class PinnedBuffer {
 
   Status Allocate(size_t size) {
     void* p = nullptr;
-    LMM_CUDA_RETURN_IF_ERROR(
-        cudaHostAlloc(&p, std::max<size_t>(size, 1) * sizeof(T), cudaHostAllocDefault));
+    const cudaError_t error =
+        cudaHostAlloc(&p, std::max<size_t>(size, 1) * sizeof(T), cudaHostAllocDefault);
+    if (error != cudaSuccess) {
+      cudaGetLastError();  // not sticky; clear it so that later launch checks do not report it
+      return CudaStatus(error);
+    }
     data_ = static_cast<T*>(p);
     size_ = size;
     return Status::Ok();

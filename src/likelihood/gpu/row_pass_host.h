@@ -23,9 +23,12 @@
 namespace lmm::gpu {
 
 // Where the one-term GPU evaluator forms its per-cluster cross-products. kAuto: on the device
-// from kDeviceRowPassMinRows rows on (below that the host pass takes tens of milliseconds, about
-// the device pass's fixed cost: pinned staging, streams, sort scratch), and on the host when the
-// device pass does not fit in free device memory.
+// from kDeviceRowPassMinRows rows on, and on the host below that or when the device pass does not
+// fit in free device memory. The host pass (cpu::BuildCrossProducts, q = 2, p = 4) took 0.054 s
+// at 1e6 rows and 0.68 s at 1e7 rows on this project's 2-core build machine (2026-11-21); below
+// 1e6 rows that is about what the device pass is expected to spend before its first chunk
+// (pinning two staging buffers, up to ~160 MB for q = 2, p = 4; streams; sort scratch; not
+// measured: no device was available).
 enum class RowPassWhere { kAuto, kHost, kDevice };
 inline constexpr int64_t kDeviceRowPassMinRows = 1000000;
 // Device memory for one pass's chunk buffers (both raw chunks, sort keys and scratch, the grouped
