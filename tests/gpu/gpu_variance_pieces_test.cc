@@ -6,6 +6,8 @@
 //    by cancellation bounded as in tests/kernels_host/variance_math_test.cc);
 //  - Kenward-Roger and Satterthwaite df and SEs from the same fitted values, dispatched through
 //    ApplySmallSampleInference with the GPU backend and with the CPU one: 1e-8 relative;
+//  - repeated GPU runs are bit-for-bit identical (fixed-order sums); two-term models are refused;
+//    without a device the request falls back to the CPU engine (this one runs in CI);
 //  - whole fits `--backend gpu --ddf kenward-roger` against `--backend cpu`: the fits themselves
 //    differ at the optimizer's precision (tests/gpu/gpu_fit_test.cc: covariance 1e-6), so df and
 //    SEs agree to 1e-6.
@@ -54,6 +56,18 @@ void ExpectClose(const VariancePieces& a, const VariancePieces& b, double tol,
   EXPECT_LT((a.score - b.score).norm() / b.expected_information.norm(), tol) << what;
 }
 
+// 20,000 clusters: the entries launch splits them into VarianceSplits = 4 ranges.
+ModelFrame ManyClusters() {
+  test::SimulatedShape shape;
+  shape.clusters = 20000;
+  shape.q = 2;
+  shape.p = 4;
+  shape.min_rows = 1;
+  shape.max_rows = 9;
+  shape.seed = 77;
+  return test::SimulateOneTermFrame(shape);
+}
+
 struct Case {
   std::string name;
   ModelFrame frame;
@@ -61,6 +75,7 @@ struct Case {
 
 std::vector<Case> Cases() {
   std::vector<Case> out;
+  out.push_back({"simulated 20000 clusters", ManyClusters()});
   out.push_back({"sleepstudy", test::LoadFrame(LMM_SHARED_DIR, "sleepstudy",
                                                "Reaction ~ Days + (Days | Subject)")});
   for (int q = 1; q <= 3; ++q) {
@@ -98,6 +113,38 @@ TEST(GpuVariancePieces, MatchTheCpuEngines) {
                                                       core.beta),
                 1e-10, c.name + " vs row engine");
   }
+}
+
+TEST(GpuVariancePieces, RepeatedRunsAreIdentical) {
+  LMM_SKIP_WITHOUT_DEVICE();
+  const ModelFrame frame = ManyClusters();
+  const ThetaLayout layout(frame);
+  const ClusterPartition part = inference::ddf::PartitionClusters(frame);
+  const std::vector<double> theta = test::UnstructuredTheta(2, 0.8);
+  const Eigen::VectorXd beta = frame.x.colPivHouseholderQr().solve(frame.y);
+  VariancePieces a, b;
+  std::string reason;
+  ASSERT_TRUE(inference::ddf::ComputeVariancePiecesOnGpu(frame, part, layout, theta, 1.5, beta, 0,
+                                                         &a, &reason))
+      << reason;
+  ASSERT_TRUE(inference::ddf::ComputeVariancePiecesOnGpu(frame, part, layout, theta, 1.5, beta, 0,
+                                                         &b, &reason))
+      << reason;
+  EXPECT_EQ(a.expected_information, b.expected_information);  // bit for bit: fixed order
+  EXPECT_EQ(a.observed_information, b.observed_information);
+  for (int k = 0; k < a.m(); ++k) EXPECT_EQ(a.p[k], b.p[k]);
+}
+
+TEST(GpuVariancePieces, NotUsedForTwoTerms) {
+  const ModelFrame frame = test::SimulateCrossedFrame(test::CrossedShape{});
+  const ThetaLayout layout(frame);
+  const ClusterPartition part = inference::ddf::PartitionClusters(frame);
+  VariancePieces out;
+  std::string reason;
+  EXPECT_FALSE(inference::ddf::ComputeVariancePiecesOnGpu(
+      frame, part, layout, std::vector<double>(layout.size(), 1.0), 1.0,
+      Eigen::VectorXd::Zero(frame.p()), 0, &out, &reason));
+  EXPECT_FALSE(reason.empty());
 }
 
 // ApplySmallSampleInference on the same fitted values with fit->backend "gpu" and "cpu".
@@ -149,6 +196,24 @@ TEST(GpuVariancePieces, SmallSampleInferenceMatchesTheCpuPath) {
                           Apply(c.frame, core, method, "cpu"), 1e-8,
                           c.name + " " + inference::ddf::DdfMethodName(method));
   }
+}
+
+// Without a device (CI) the GPU request falls back to the CPU engine: same results exactly.
+TEST(GpuVariancePieces, WithoutADeviceTheCpuEngineRuns) {
+  if (test::NoDeviceReason().empty()) GTEST_SKIP() << "a device is present";
+  const Case c = Cases()[1];
+  const ThetaLayout layout(c.frame);
+  const ClusterPartition part = inference::ddf::PartitionClusters(c.frame);
+  const FitCoreResult core = FitCore(c.frame, FitCoreOptions{});
+  VariancePieces out;
+  std::string reason;
+  EXPECT_FALSE(inference::ddf::ComputeVariancePiecesOnGpu(c.frame, part, layout, core.theta,
+                                                          core.sigma2, core.beta, 0, &out,
+                                                          &reason));
+  EXPECT_FALSE(reason.empty());
+  const FitResult gpu = Apply(c.frame, core, DdfMethod::kKenwardRoger, "gpu");
+  const FitResult cpu = Apply(c.frame, core, DdfMethod::kKenwardRoger, "cpu");
+  ExpectSameInference(gpu, cpu, 0.0, "fallback");
 }
 
 TEST(GpuVariancePieces, WholeKenwardRogerFitMatchesTheCpuFit) {

@@ -93,6 +93,12 @@ TEST(VarianceMathTest, FactorsOfOneClusterMatchEigen) {
                           (eb.transpose() * b2_ref)(1, 2)};
     ASSERT_EQ(out.size(), 6u);
     for (int i = 0; i < 6; ++i) EXPECT_NEAR(out[i], ref[i], 1e-12 * (1 + std::abs(ref[i]))) << i;
+    // The kernels ask for chunks of pieces: the same values piece by piece.
+    for (int first = 0; first < 6; ++first) {
+      double one = 0;
+      kernels::ClusterVarianceEntries(v, 0, e.data(), 1, 2, first, 1, &one);
+      EXPECT_EQ(one, out[first]);
+    }
   }
 }
 
