@@ -16,6 +16,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "kernels_host/residual_case.h"
@@ -198,6 +200,34 @@ TEST(WhitenMath, HostPipelineObjectiveMatchesTheResidualEvaluator) {
       }
     }
   }
+}
+
+// nlme's optimum of ovary_ar2_reml (../shared/reference) as (theta, u): theta = sd(Mare) / sigma,
+// u = atanh of the partial autocorrelations (phi1 / (1 - phi2), phi2). The host pipeline's REML
+// log-likelihood there is nlme's to nlme's precision (1e-3, as tests/residual).
+TEST(WhitenMath, HostPipelineAtTheNlmeOptimumGivesNlmesLoglik) {
+  const auto c = test::LoadResidualCase("ovary.csv", "follicles ~ sin1 + cos1 + (1 | Mare)",
+                                        "ar(2, time = time)", {"time"});
+  std::ifstream in(std::string(LMM_SHARED_DIR) + "/reference/ovary_ar2_reml.json");
+  const nlohmann::json ref = nlohmann::json::parse(in);
+  const double phi1 = ref["residual_params"][0].get<double>();
+  const double phi2 = ref["residual_params"][1].get<double>();
+  const std::vector<double> u = {std::atanh(phi1 / (1 - phi2)), std::atanh(phi2)};
+  const std::vector<double> theta = {
+      std::sqrt(ref["varcomp"][0]["vcov"].get<double>() / ref["varcomp"][1]["vcov"].get<double>())};
+  const HostWhitening h = Whiten(*c, u);
+  cpu::CrossProducts cp;
+  cp.p = c->frame.p();
+  cp.a = gpu::UnpackSymmetric(h.white.a, cp.p + 1);
+  cp.centering = h.centering;
+  const gpu::ClusterReduction red =
+      gpu::HostClusterPass(h.white.clusters.view(), theta.data(), 0, h.white.clusters.clusters);
+  gpu::OneTermSolution sol;
+  ASSERT_TRUE(gpu::FinishOneTerm(cp, red, &sol).ok());
+  const double objective = ProfiledObjective(sol.logdet_l + h.logdet_r, sol.logdet_rx, sol.pwrss,
+                                             c->frame.n(), cp.p, true);
+  EXPECT_NEAR(-0.5 * objective, ref["loglik"].get<double>(), 1e-3);
+  EXPECT_NEAR(sol.beta(1), ref["fixed"]["sin1"]["estimate"].get<double>(), 1e-3);
 }
 
 TEST(WhitenMath, UnsupportedModelsAreNamed) {
