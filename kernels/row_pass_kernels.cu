@@ -20,10 +20,44 @@ __global__ void __launch_bounds__(kThreads)
   GatherCenteredRow(raw, ld, perm[r], q, w, shift, sorted, ld, r);
 }
 
+// Short runs: the thread of the run's first row adds the whole run (all entries).
 __global__ void __launch_bounds__(kThreads) SegmentKernel(GroupedChunk g, ClusterSums sums) {
   const int64_t r = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (r >= g.len || !StartsSegment(g, r)) return;
+  if (r >= g.len || !StartsSegment(g, r) || IsLongRun(g, r)) return;
   AccumulateSegment(g, r, SegmentEnd(g, r), sums);
+}
+
+// Long runs: warp k looks for a long run starting in sorted rows [k kLongRun, (k + 1) kLongRun)
+// (at most one does), finds its end 32 rows at a time, and its lanes take the entries.
+__global__ void __launch_bounds__(kThreads) LongSegmentKernel(GroupedChunk g, ClusterSums sums) {
+  const int64_t warp = (static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x) / 32;
+  const int lane = threadIdx.x & 31;
+  const int64_t window = warp * kLongRun;
+  if (window >= g.len) return;  // whole warps return together (blockDim is a multiple of 32)
+  int64_t begin = -1;
+  for (int k = 0; k < kLongRun; k += 32) {
+    const int64_t r = window + k + lane;
+    const bool head = r < g.len && StartsSegment(g, r) && IsLongRun(g, r);
+    const unsigned found = __ballot_sync(0xffffffffu, head);
+    if (found != 0) {
+      begin = window + k + (__ffs(found) - 1);
+      break;
+    }
+  }
+  if (begin < 0) return;
+  const uint32_t c = g.key[begin];
+  int64_t end = begin + kLongRun;  // rows [begin, begin + kLongRun) are known to be in the run
+  for (;;) {
+    const int64_t r = end + lane;
+    const unsigned other = __ballot_sync(0xffffffffu, r >= g.len || g.key[r] != c);
+    if (other != 0) {
+      end += __ffs(other) - 1;
+      break;
+    }
+    end += 32;
+  }
+  const int entries = ClusterEntries(sums.q, sums.w);
+  for (int e = lane; e < entries; e += 32) AccumulateSegmentEntry(g, begin, end, sums, e);
 }
 
 // Block b: double-double sums over its row range of every packed entry of [x~ y~]'[x~ y~], rows
@@ -122,6 +156,11 @@ cudaError_t LaunchRowPassChunk(const RowPassChunkArgs& a, cudaStream_t stream,
   g.cols = a.d_sorted;
   g.key = a.d_keys;
   SegmentKernel<<<row_blocks, kThreads, 0, stream>>>(g, a.sums);
+  status = Checked(stream, sync_each_launch);
+  if (status != cudaSuccess) return status;
+  const int64_t windows = (a.len + kLongRun - 1) / kLongRun;
+  const unsigned window_blocks = static_cast<unsigned>((windows * 32 + kThreads - 1) / kThreads);
+  LongSegmentKernel<<<window_blocks, kThreads, 0, stream>>>(g, a.sums);
   status = Checked(stream, sync_each_launch);
   if (status != cudaSuccess) return status;
 

@@ -7,8 +7,9 @@
 //     (CUB DeviceRadixSort: stable, so within a cluster the rows keep their order);
 //  2. gather: the sorted rows' columns, X and y centered (GatherCenteredRow);
 //  3. one thread per sorted row; the thread that starts a cluster's run adds the run to the
-//     cluster's D_c and G_c (AccumulateSegment): each cluster is written by one thread per chunk,
-//     no atomics;
+//     cluster's D_c and G_c (AccumulateSegment); runs of kLongRun rows or more are taken by one
+//     warp instead, its lanes over the entries (AccumulateSegmentEntry). Each cluster is written
+//     by one thread or one warp per chunk, each entry by one thread, in row order: no atomics;
 //  4. [X y]'[X y]: per-block double-double partials over fixed row ranges (ShapeXxPass), then one
 //     thread per entry adds the partials in block order to the running double-double total.
 // Chunks launched in order on one stream give every sum in row order: the result depends on the

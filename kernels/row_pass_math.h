@@ -77,32 +77,60 @@ LMM_HD inline int64_t SegmentEnd(const GroupedChunk& g, int64_t begin) {
   return end;
 }
 
-// Adds rows [begin, end) (one cluster's run, in row order) to that cluster's D_c and G_c: each
-// entry's running sum is read once, extended row by row, written once.
+// Row (i, j) of the packed lower triangle entry e (inverse of PackedIndex).
+LMM_HD inline void UnpackIndex(int e, int* i, int* j) {
+  int r = 0;
+  while (PackedIndex(r + 1, 0) <= e) ++r;
+  *i = r;
+  *j = e - PackedIndex(r, 0);
+}
+
+// Entries of one cluster's sums: PackedSize(q) of D_c, then w q of G_c.
+LMM_HD inline int ClusterEntries(int q, int w) { return PackedSize(q) + w * q; }
+
+// Adds rows [begin, end) (one cluster's run, in row order) to entry e (< ClusterEntries) of that
+// cluster's sums: D_c(a, b) = sum z_b z_a for e = PackedIndex(a, b) < PackedSize(q), else
+// G_c(r, a) = sum v_r z_a with r + a w = e - PackedSize(q). The running sum is read once, extended
+// row by row, written once; entries are independent, so any assignment of entries to threads
+// gives the same bits.
+LMM_HD inline void AccumulateSegmentEntry(const GroupedChunk& g, int64_t begin, int64_t end,
+                                          const ClusterSums& s, int e) {
+  const int q = s.q, w = s.w, dq = PackedSize(q);
+  const int64_t c = g.key[begin];
+  const double *u, *za;
+  double* out;
+  if (e < dq) {
+    int a = 0, b = 0;
+    UnpackIndex(e, &a, &b);
+    za = g.cols + a * g.ld;
+    u = g.cols + b * g.ld;
+    out = s.d + static_cast<int64_t>(e) * s.stride + c;
+  } else {
+    const int pe = e - dq, row = pe % w, a = pe / w;
+    za = g.cols + a * g.ld;
+    u = g.cols + static_cast<int64_t>(q + row) * g.ld;
+    out = s.panel + static_cast<int64_t>(pe) * s.stride + c;
+  }
+  double sum = *out;
+  for (int64_t r = begin; r < end; ++r) sum = AddRn(sum, MulRn(u[r], za[r]));
+  *out = sum;
+}
+
+// All entries of the cluster, by one thread (short runs).
 LMM_HD inline void AccumulateSegment(const GroupedChunk& g, int64_t begin, int64_t end,
                                      const ClusterSums& s) {
-  const int q = s.q, w = s.w;
-  const int64_t c = g.key[begin];
-  const double* z = g.cols;
-  const double* v = g.cols + static_cast<int64_t>(q) * g.ld;
-  for (int a = 0; a < q; ++a)
-    for (int b = 0; b <= a; ++b) {
-      double* out = s.d + static_cast<int64_t>(PackedIndex(a, b)) * s.stride + c;
-      const double* za = z + a * g.ld;
-      const double* zb = z + b * g.ld;
-      double sum = *out;
-      for (int64_t r = begin; r < end; ++r) sum = AddRn(sum, MulRn(zb[r], za[r]));
-      *out = sum;
-    }
-  for (int a = 0; a < q; ++a)
-    for (int row = 0; row < w; ++row) {
-      double* out = s.panel + static_cast<int64_t>(row + a * w) * s.stride + c;
-      const double* za = z + a * g.ld;
-      const double* vr = v + row * g.ld;
-      double sum = *out;
-      for (int64_t r = begin; r < end; ++r) sum = AddRn(sum, MulRn(vr[r], za[r]));
-      *out = sum;
-    }
+  const int entries = ClusterEntries(s.q, s.w);
+  for (int e = 0; e < entries; ++e) AccumulateSegmentEntry(g, begin, end, s, e);
+}
+
+// Runs of at least kLongRun rows are taken by a warp (its lanes over the entries) rather than one
+// thread; a multiple of 32, so that a window of kLongRun sorted rows holds at most one long run's
+// start.
+inline constexpr int kLongRun = 256;
+
+// Whether the run starting at sorted row `begin` (a run start) has at least kLongRun rows.
+LMM_HD inline bool IsLongRun(const GroupedChunk& g, int64_t begin) {
+  return begin + kLongRun <= g.len && g.key[begin + kLongRun - 1] == g.key[begin];
 }
 
 // Sorted row r of the grouped chunk from row src of the raw chunk (column k at raw[k * ld + src],
@@ -136,14 +164,6 @@ LMM_HD inline void DdAdd(double& hi, double& lo, double bh, double bl) {
   const double l = AddRn(lo, AddRn(e, bl));
   hi = AddRn(s, l);
   lo = SubRn(l, SubRn(hi, s));
-}
-
-// Row (i, j) of the packed lower triangle entry e (inverse of PackedIndex).
-LMM_HD inline void UnpackIndex(int e, int* i, int* j) {
-  int r = 0;
-  while (PackedIndex(r + 1, 0) <= e) ++r;
-  *i = r;
-  *j = e - PackedIndex(r, 0);
 }
 
 // Launch shape of the [X y]'[X y] partial sums of one chunk of `len` rows: block b sums rows

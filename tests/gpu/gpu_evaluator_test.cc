@@ -188,8 +188,10 @@ TEST(GpuEvaluator, DevicePassMatchesCpuOnShuffledSimulatedModels) {
     int64_t clusters;
     int q, p, min_rows, max_rows;
   };
-  const Case cases[] = {{1, 1, 1, 3, 3},   {500, 1, 2, 1, 4},  {500, 2, 4, 1, 5},
-                        {500, 3, 3, 1, 2}, {333, 8, 3, 1, 12}, {200, 2, 31, 20, 40}};
+  // The last: runs of kLongRun rows or more in a chunk (the kernels' warp path).
+  const Case cases[] = {{1, 1, 1, 3, 3},     {500, 1, 2, 1, 4},  {500, 2, 4, 1, 5},
+                        {500, 3, 3, 1, 2},   {333, 8, 3, 1, 12}, {200, 2, 31, 20, 40},
+                        {10, 2, 3, 300, 800}};
   for (const Case& c : cases) {
     test::SimulatedShape shape;
     shape.clusters = c.clusters;

@@ -131,8 +131,10 @@ TEST(GpuRowPass, MatchesHostPassForEveryChunkSize) {
     int64_t clusters;
     int q, p, min_rows, max_rows;
   };
-  const Case cases[] = {{300, 1, 1, 1, 3}, {300, 2, 4, 1, 6},  {200, 3, 3, 1, 2},
-                        {50, 8, 2, 1, 12}, {30, 2, 31, 1, 40}, {1, 1, 2, 5, 5}};
+  // The last two: runs of kLongRun rows or more in a chunk (the warp path), and one cluster.
+  const Case cases[] = {{300, 1, 1, 1, 3},    {300, 2, 4, 1, 6},    {200, 3, 3, 1, 2},
+                        {50, 8, 2, 1, 12},    {30, 2, 31, 1, 40},   {1, 1, 2, 5, 5},
+                        {12, 3, 4, 250, 900}, {1, 2, 3, 3000, 3000}};
   for (const Case& c : cases) {
     const ModelFrame frame =
         ShuffledFrame(c.clusters, c.q, c.p, c.min_rows, c.max_rows, 40 + c.q * 10 + c.p);

@@ -148,8 +148,10 @@ TEST(RowPassMath, MatchesCpuCrossProductsOnShuffledRows) {
     int q, p, min_rows, max_rows;
   };
   // One-row clusters; clusters with fewer rows than q + p + 1 columns; w = 32 (p = 31).
-  const Case cases[] = {{200, 1, 1, 1, 3},  {200, 2, 3, 1, 4}, {150, 3, 4, 1, 2}, {60, 8, 2, 1, 12},
-                        {40, 2, 31, 1, 40}, {1, 1, 2, 5, 5},   {3000, 2, 4, 1, 6}};
+  // Runs of kLongRun rows or more (the kernels' warp path) in the 20-cluster case.
+  const Case cases[] = {{200, 1, 1, 1, 3},  {200, 2, 3, 1, 4},   {150, 3, 4, 1, 2},
+                        {60, 8, 2, 1, 12},  {40, 2, 31, 1, 40},  {1, 1, 2, 5, 5},
+                        {3000, 2, 4, 1, 6}, {20, 2, 3, 200, 700}};
   for (const Case& c : cases) {
     SCOPED_TRACE("clusters " + std::to_string(c.clusters) + " q " + std::to_string(c.q) + " p " +
                  std::to_string(c.p));
@@ -187,6 +189,65 @@ TEST(RowPassMath, EmptyChunkChangesNothing) {
   EXPECT_EQ(r.clusters.panel, before.clusters.panel);
   EXPECT_EQ(xx_dd, std::vector<double>(xx_dd.size(), 0.0));
   EXPECT_EQ(kernels::ShapeXxPass(0).blocks, 0);
+}
+
+TEST(RowPassMath, LongRunsAreFoundFromTheirFirstRow) {
+  // Keys: a run of kLongRun - 1 rows, one of exactly kLongRun rows, then one of 3 at the end.
+  const int64_t l = kernels::kLongRun;
+  std::vector<uint32_t> key;
+  key.insert(key.end(), l - 1, 4);
+  key.insert(key.end(), l, 5);
+  key.insert(key.end(), 3, 9);
+  const kernels::GroupedChunk g{static_cast<int64_t>(key.size()), 0, nullptr, key.data()};
+  EXPECT_TRUE(kernels::StartsSegment(g, 0));
+  EXPECT_FALSE(kernels::IsLongRun(g, 0));
+  EXPECT_EQ(kernels::SegmentEnd(g, 0), l - 1);
+  EXPECT_TRUE(kernels::StartsSegment(g, l - 1));
+  EXPECT_TRUE(kernels::IsLongRun(g, l - 1));
+  EXPECT_EQ(kernels::SegmentEnd(g, l - 1), 2 * l - 1);
+  EXPECT_FALSE(kernels::StartsSegment(g, l));
+  EXPECT_TRUE(kernels::StartsSegment(g, 2 * l - 1));
+  EXPECT_FALSE(kernels::IsLongRun(g, 2 * l - 1));  // would read past the chunk's end
+  EXPECT_EQ(kernels::SegmentEnd(g, 2 * l - 1), 2 * l + 2);
+  EXPECT_EQ(kernels::kLongRun % 32, 0);
+}
+
+TEST(RowPassMath, EntriesInAnyOrderGiveTheSameSums) {
+  // The warp path hands entries to lanes; each entry's sum is independent of the others'.
+  const ModelFrame frame = Simulated(30, 3, 4, 1, 9, 17);
+  const cpu::CenteringInfo cen = gpu::RowPassCentering(frame);
+  const gpu::RowPassResult ref = gpu::HostRowPass(frame, cen, frame.n());
+  // Regroup all rows (one chunk) and add each run entry by entry, in reverse entry order.
+  const int64_t n = frame.n();
+  const int q = 3, w = 5;
+  const RandomEffectTerm& t = frame.random[0];
+  std::vector<int32_t> perm(n);
+  for (int64_t i = 0; i < n; ++i) perm[i] = static_cast<int32_t>(i);
+  std::stable_sort(perm.begin(), perm.end(),
+                   [&](int32_t a, int32_t b) { return t.level[a] < t.level[b]; });
+  std::vector<double> raw((q + w) * n), sorted((q + w) * n);
+  std::vector<uint32_t> keys(n);
+  for (int64_t i = 0; i < n; ++i) {
+    for (int k = 0; k < q; ++k) raw[k * n + i] = t.z(i, k);
+    for (int j = 0; j < w - 1; ++j) raw[(q + j) * n + i] = frame.x(i, j);
+    raw[(q + w - 1) * n + i] = frame.y(i);
+  }
+  const std::vector<double> shift = gpu::ShiftVector(cen);
+  for (int64_t r = 0; r < n; ++r) {
+    keys[r] = static_cast<uint32_t>(t.level[perm[r]]);
+    kernels::GatherCenteredRow(raw.data(), n, perm[r], q, w, shift.data(), sorted.data(), n, r);
+  }
+  gpu::HostClusters h = ref.clusters;
+  std::fill(h.d.begin(), h.d.end(), 0.0);
+  std::fill(h.panel.begin(), h.panel.end(), 0.0);
+  const kernels::ClusterSums sums{h.clusters, q, w, h.d.data(), h.panel.data()};
+  const kernels::GroupedChunk g{n, n, sorted.data(), keys.data()};
+  for (int64_t r = 0; r < n; ++r)
+    if (kernels::StartsSegment(g, r))
+      for (int e = kernels::ClusterEntries(q, w) - 1; e >= 0; --e)
+        kernels::AccumulateSegmentEntry(g, r, kernels::SegmentEnd(g, r), sums, e);
+  EXPECT_EQ(h.d, ref.clusters.d);
+  EXPECT_EQ(h.panel, ref.clusters.panel);
 }
 
 TEST(RowPassMath, DoubleDoubleKeepsWhatDoubleLoses) {
