@@ -171,9 +171,10 @@ int Main(int argc, char** argv) {
   // GPU: lock-step groups.
   std::vector<batch::ResponseOutcome> on_gpu(static_cast<size_t>(a.responses));
   auto t0 = Clock::now();
+  batch::LockstepStats stats;
   batch::FitResponsesLockstep(
       frame, shared, design, *batch, options, Backend::kGpu,
-      [&](size_t k) { return Response(frame, k); }, on_gpu, [](size_t) { return true; });
+      [&](size_t k) { return Response(frame, k); }, on_gpu, [](size_t) { return true; }, &stats);
   const double gpu_seconds = Seconds(t0);
 
   // CPU: the shared-design path, responses in parallel on every core.
@@ -226,6 +227,10 @@ int Main(int argc, char** argv) {
   }
   std::printf("gpu (lock-step)  %9.3f s  %9.1f us/response  failed %d of %d\n", gpu_seconds,
               1e6 * gpu_seconds / a.responses, gpu_failed, a.responses);
+  std::printf("                  %d groups, %lld launches, %lld evaluations (%.1f per launch)\n",
+              stats.groups, static_cast<long long>(stats.rounds),
+              static_cast<long long>(stats.evaluations),
+              stats.rounds > 0 ? static_cast<double>(stats.evaluations) / stats.rounds : 0.0);
   std::printf("cpu (%2d cores)   %9.3f s  %9.1f us/response  failed %d of %d\n", cores, cpu_seconds,
               1e6 * cpu_seconds / a.cpu_responses, cpu_failed, a.cpu_responses);
   std::printf(

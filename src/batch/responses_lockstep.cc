@@ -64,7 +64,7 @@ void FitResponsesLockstep(const ModelFrame& frame, const cpu::CrossProducts& sha
                           const FitOptions& options, Backend backend,
                           const std::function<PreparedResponse(size_t k)>& prepare,
                           std::vector<ResponseOutcome>& outcomes,
-                          const std::function<bool(size_t k)>& report) {
+                          const std::function<bool(size_t k)>& report, LockstepStats* stats) {
   FitOptions per_fit = options;
   per_fit.threads = 1;
   const size_t group = static_cast<size_t>(LockstepGroupSize(frame, batch.capacity()));
@@ -86,6 +86,11 @@ void FitResponsesLockstep(const ModelFrame& frame, const cpu::CrossProducts& sha
       outcome.seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     });
+    if (stats != nullptr) {
+      ++stats->groups;
+      stats->rounds += coordinator.rounds();
+      stats->evaluations += coordinator.evaluations();
+    }
     for (size_t k = k0; k < k1; ++k)
       if (!report(k)) return;
   }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -24,6 +25,13 @@ namespace lmm::batch {
 // (one per fit thread) stay within 4 GiB.
 int LockstepGroupSize(const ModelFrame& frame, int capacity);
 
+// What the lock-step groups did: batched calls (launches on the GPU) and evaluations in all.
+struct LockstepStats {
+  int groups = 0;
+  int64_t rounds = 0;
+  int64_t evaluations = 0;
+};
+
 // Fits responses 0 .. outcomes.size()-1 on `frame`'s design (`shared`: its
 // cpu::BuildCrossProducts, one random-effect term; `design`: gpu::PackClusters(shared), the
 // design `batch` was made for) in groups of LockstepGroupSize, in order. Response k is
@@ -31,13 +39,14 @@ int LockstepGroupSize(const ModelFrame& frame, int capacity);
 // on a LockstepEvaluator (FitWithEvaluator; result backend `backend`). Each outcome gets status,
 // exit code, message, fit and seconds (outcome.response is left as the caller set it). After each
 // group, report(k) is called for its responses in order; when it returns false no further group
-// is started.
+// is started. `stats` (optional) receives the groups' statistics.
 void FitResponsesLockstep(const ModelFrame& frame, const cpu::CrossProducts& shared,
                           const gpu::HostClusters& design, ResponseBatch& batch,
                           const FitOptions& options, Backend backend,
                           const std::function<PreparedResponse(size_t k)>& prepare,
                           std::vector<ResponseOutcome>& outcomes,
-                          const std::function<bool(size_t k)>& report);
+                          const std::function<bool(size_t k)>& report,
+                          LockstepStats* stats = nullptr);
 
 // FitResponses' GPU path: when UsesGpuLockstep(frame, options), the design's cross-products can be
 // built and a GPU batch can be made, fits every response (prepare(k) for responses[k]) in

@@ -203,7 +203,8 @@ Case MakeCase(const test::SimulatedShape& shape, bool intercept) {
 }
 
 std::vector<batch::ResponseOutcome> FitLockstep(const Case& c, int capacity,
-                                                const FitOptions& options) {
+                                                const FitOptions& options,
+                                                batch::LockstepStats* stats = nullptr) {
   const cpu::CrossProducts shared = cpu::BuildCrossProducts(c.frame, ThetaLayout(c.frame));
   const gpu::HostClusters design = gpu::PackClusters(shared);
   CpuResponseBatch batch(design, capacity);
@@ -220,7 +221,8 @@ std::vector<batch::ResponseOutcome> FitLockstep(const Case& c, int capacity,
       [&](size_t k) {
         reported.push_back(k);
         return true;
-      });
+      },
+      stats);
   EXPECT_EQ(reported.size(), c.responses.size());
   return outcomes;
 }
@@ -246,8 +248,19 @@ TEST(LockstepFits, GroupedFitsEqualEachResponseFittedAloneBitForBit) {
     FitOptions options;
     options.reml = reml;
     for (const Case& c : Cases()) {
-      const std::vector<batch::ResponseOutcome> grouped = FitLockstep(c, 4, options);
-      const std::vector<batch::ResponseOutcome> alone = FitLockstep(c, 1, options);
+      batch::LockstepStats grouped_stats, alone_stats;
+      const std::vector<batch::ResponseOutcome> grouped =
+          FitLockstep(c, 4, options, &grouped_stats);
+      const std::vector<batch::ResponseOutcome> alone = FitLockstep(c, 1, options, &alone_stats);
+      // The same evaluations, fewer batched calls: groups of 4 and 2 against 6 groups of 1.
+      EXPECT_EQ(grouped_stats.groups, 2);
+      EXPECT_EQ(alone_stats.groups, 6);
+      EXPECT_EQ(grouped_stats.evaluations, alone_stats.evaluations);
+      EXPECT_EQ(alone_stats.rounds, alone_stats.evaluations);
+      // A group's rounds are its longest fit's evaluations: fewer calls, at most 4 evaluations
+      // each.
+      EXPECT_LT(grouped_stats.rounds, alone_stats.rounds);
+      EXPECT_GE(4 * grouped_stats.rounds, grouped_stats.evaluations);
       ASSERT_EQ(grouped.size(), alone.size());
       for (size_t k = 0; k < grouped.size(); ++k)
         EXPECT_EQ(Json(grouped[k]), Json(alone[k])) << c.responses[k].label;
