@@ -278,40 +278,50 @@ TEST(LockstepFits, GroupedFitsEqualEachResponseFittedAloneBitForBit) {
   }
 }
 
+// Also with Kenward-Roger (the inference after the fit reads the evaluator and the frame): df and
+// SEs to 1e-6 relative, as the SEs above.
 TEST(LockstepFits, MatchTheCpuBackendsFitOfEachResponse) {
-  FitOptions options;
-  options.backend = BackendChoice::kCpu;
-  for (const Case& c : Cases()) {
-    const std::vector<batch::ResponseOutcome> grouped = FitLockstep(c, 4, options);
-    for (size_t k : {0u, 1u, 2u, 5u}) {
-      SCOPED_TRACE(c.responses[k].label);
-      ModelFrame f = c.frame;
-      f.y = c.responses[k].y;
-      f.formula = c.responses[k].formula;
-      f.response = c.responses[k].label;
-      const FitResult cpu = Fit(f, options);
-      ASSERT_TRUE(grouped[k].fit.has_value());
-      const FitResult& ls = *grouped[k].fit;
-      EXPECT_EQ(ls.response_hash, cpu.response_hash);
-      EXPECT_NEAR(ls.loglik, cpu.loglik, 1e-8 * std::abs(cpu.loglik));
-      const double sigma = std::sqrt(cpu.residual.value);
-      EXPECT_NEAR(std::sqrt(ls.residual.value), sigma, 1e-8 * sigma);
-      ASSERT_EQ(ls.theta.size(), cpu.theta.size());
-      for (size_t i = 0; i < cpu.theta.size(); ++i)
-        EXPECT_NEAR(ls.theta[i], cpu.theta[i], 1e-6 * (1 + std::abs(cpu.theta[i])));
-      ASSERT_EQ(ls.fixed_effects.size(), cpu.fixed_effects.size());
-      for (size_t i = 0; i < cpu.fixed_effects.size(); ++i) {
-        const double b = cpu.fixed_effects[i].estimate;
-        EXPECT_NEAR(ls.fixed_effects[i].estimate, b, 1e-8 * (std::abs(b) + sigma));
-        EXPECT_NEAR(ls.fixed_effects[i].std_error, cpu.fixed_effects[i].std_error,
-                    1e-6 * cpu.fixed_effects[i].std_error);
+  for (const DdfMethod ddf : {DdfMethod::kNone, DdfMethod::kKenwardRoger}) {
+    FitOptions options;
+    options.backend = BackendChoice::kCpu;
+    options.ddf = ddf;
+    for (const Case& c : Cases()) {
+      const std::vector<batch::ResponseOutcome> grouped = FitLockstep(c, 4, options);
+      for (size_t k : {0u, 1u, 2u, 5u}) {
+        SCOPED_TRACE(c.responses[k].label + (ddf == DdfMethod::kNone ? "" : " kenward-roger"));
+        ModelFrame f = c.frame;
+        f.y = c.responses[k].y;
+        f.formula = c.responses[k].formula;
+        f.response = c.responses[k].label;
+        const FitResult cpu = Fit(f, options);
+        ASSERT_TRUE(grouped[k].fit.has_value());
+        const FitResult& ls = *grouped[k].fit;
+        EXPECT_EQ(ls.response_hash, cpu.response_hash);
+        EXPECT_NEAR(ls.loglik, cpu.loglik, 1e-8 * std::abs(cpu.loglik));
+        const double sigma = std::sqrt(cpu.residual.value);
+        EXPECT_NEAR(std::sqrt(ls.residual.value), sigma, 1e-8 * sigma);
+        ASSERT_EQ(ls.theta.size(), cpu.theta.size());
+        for (size_t i = 0; i < cpu.theta.size(); ++i)
+          EXPECT_NEAR(ls.theta[i], cpu.theta[i], 1e-6 * (1 + std::abs(cpu.theta[i])));
+        ASSERT_EQ(ls.fixed_effects.size(), cpu.fixed_effects.size());
+        for (size_t i = 0; i < cpu.fixed_effects.size(); ++i) {
+          const double b = cpu.fixed_effects[i].estimate;
+          EXPECT_NEAR(ls.fixed_effects[i].estimate, b, 1e-8 * (std::abs(b) + sigma));
+          EXPECT_NEAR(ls.fixed_effects[i].std_error, cpu.fixed_effects[i].std_error,
+                      1e-6 * cpu.fixed_effects[i].std_error);
+          if (std::isfinite(cpu.fixed_effects[i].df))
+            EXPECT_NEAR(ls.fixed_effects[i].df, cpu.fixed_effects[i].df,
+                        1e-6 * cpu.fixed_effects[i].df);
+          else
+            EXPECT_FALSE(std::isfinite(ls.fixed_effects[i].df));
+        }
+        ASSERT_EQ(ls.modes.size(), cpu.modes.size());
+        ASSERT_EQ(ls.modes.size(), 1u);
+        EXPECT_LE((ls.modes[0].modes - cpu.modes[0].modes).norm(),
+                  1e-6 * (cpu.modes[0].modes.norm() + sigma));
+        EXPECT_LE((ls.modes[0].conditional_variances - cpu.modes[0].conditional_variances).norm(),
+                  1e-6 * (cpu.modes[0].conditional_variances.norm() + sigma * sigma));
       }
-      ASSERT_EQ(ls.modes.size(), cpu.modes.size());
-      ASSERT_EQ(ls.modes.size(), 1u);
-      EXPECT_LE((ls.modes[0].modes - cpu.modes[0].modes).norm(),
-                1e-6 * (cpu.modes[0].modes.norm() + sigma));
-      EXPECT_LE((ls.modes[0].conditional_variances - cpu.modes[0].conditional_variances).norm(),
-                1e-6 * (cpu.modes[0].conditional_variances.norm() + sigma * sigma));
     }
   }
 }
