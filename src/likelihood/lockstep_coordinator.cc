@@ -93,9 +93,13 @@ void LockstepCoordinator::RunRound(std::unique_lock<std::mutex>& lock) {
     if (status.ok()) slot.result = std::move(results[i]);
     slot.posted = false;
     slot.ready = true;
-    slot.wake.notify_one();
   }
   posted_ = 0;
+  // Woken after the lock is released, so that each fit does not wake into a held mutex. The slots
+  // stay in place until Run returns.
+  lock.unlock();
+  for (int s : slots) slots_[static_cast<size_t>(s)]->wake.notify_one();
+  lock.lock();
 }
 
 void LockstepCoordinator::Register(int slot, const ResponsePieces& pieces) {
@@ -116,7 +120,7 @@ Status LockstepCoordinator::Evaluate(int slot, std::span<const double> lambda,
   s.posted = true;
   s.ready = false;
   ++posted_;
-  changed_.notify_one();
+  if (posted_ == active_) changed_.notify_one();  // the round is complete
   s.wake.wait(lock, [&s] { return s.ready; });
   s.ready = false;
   if (s.status.ok()) *out = std::move(s.result);
@@ -130,7 +134,7 @@ void LockstepCoordinator::Leave(int slot) {
   s.active = false;
   s.pieces = nullptr;
   --active_;
-  changed_.notify_one();
+  if (active_ == 0 || posted_ == active_) changed_.notify_one();
 }
 
 }  // namespace lmm
