@@ -29,6 +29,10 @@
 //   dev_s            the device pass (gpu_row_pass.h): staging (up to 8 threads), upload, sort,
 //                    sums, [X y]'[X y]
 //   Mrows/s, GB/s    rows and uploaded bytes per second of dev_s (the whole pass, not the bus)
+//   up_s, bus_GB/s   device time of the uploads (CUDA events on the copy stream, summed) and
+//                    uploaded bytes / up_s
+//   kern_s           device time of the chunks' kernels (sort, gather, sums, [X y]'[X y]);
+//                    up_s + kern_s > dev_s shows the copies overlapping the kernels
 //   res_MiB, stg_MiB, pin_MiB  device memory kept (per-cluster sums), device chunk buffers and
 //                    pinned host staging (both freed after the pass)
 //   cpu_s            cpu::BuildCrossProducts of the same frame (one thread), and
@@ -275,9 +279,9 @@ void RowPassSection(std::vector<int64_t> sizes) {
   const double host_bytes =
       static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGE_SIZE));
   std::printf("\none-time pass, y ~ x1 + x2 + x3 + (1 + z | g), rows in random cluster order\n");
-  std::printf("%11s %9s %9s %6s %7s %8s %8s %7s %8s %8s %8s %8s %7s %9s\n", "rows", "clusters",
-              "chunk", "chunks", "ctr_s", "dev_s", "Mrows/s", "GB/s", "res_MiB", "stg_MiB",
-              "pin_MiB", "cpu_s", "cpu/dev", "|dxx|");
+  std::printf("%11s %9s %9s %6s %7s %8s %8s %7s %7s %8s %7s %8s %8s %8s %8s %7s %9s\n", "rows",
+              "clusters", "chunk", "chunks", "ctr_s", "dev_s", "Mrows/s", "GB/s", "up_s",
+              "bus_GB/s", "kern_s", "res_MiB", "stg_MiB", "pin_MiB", "cpu_s", "cpu/dev", "|dxx|");
   for (const int64_t rows : sizes) {
     const int64_t clusters = std::max<int64_t>(rows / 10, 1);
     // The frame (60 bytes a row), the CPU's cross-products (~200 bytes a cluster) and slack.
@@ -314,10 +318,13 @@ void RowPassSection(std::vector<int64_t> sizes) {
         dxx = std::max(dxx, std::abs(out.xx[kernels::PackedIndex(i, j)] - cp.a(i, j)) /
                                 std::sqrt(cp.a(i, i) * cp.a(j, j)));
     std::printf(
-        "%11lld %9lld %9lld %6lld %7.3f %8.3f %8.1f %7.2f %8.1f %8.1f %8.1f %8.3f %7.1f %9.2e\n",
+        "%11lld %9lld %9lld %6lld %7.3f %8.3f %8.1f %7.2f %7.3f %8.2f %7.3f %8.1f %8.1f %8.1f "
+        "%8.3f "
+        "%7.1f %9.2e\n",
         static_cast<long long>(rows), static_cast<long long>(clusters),
         static_cast<long long>(st.chunk_rows), static_cast<long long>(st.chunks), ctr_s, st.seconds,
-        rows / st.seconds / 1e6, st.upload_bytes / st.seconds / 1e9, st.resident_bytes / 1048576.0,
+        rows / st.seconds / 1e6, st.upload_bytes / st.seconds / 1e9, st.upload_seconds,
+        st.upload_bytes / st.upload_seconds / 1e9, st.kernel_seconds, st.resident_bytes / 1048576.0,
         st.staging_device_bytes / 1048576.0, st.pinned_host_bytes / 1048576.0, cpu_s,
         cpu_s / (ctr_s + st.seconds), dxx);
     std::fflush(stdout);

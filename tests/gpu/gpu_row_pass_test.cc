@@ -177,6 +177,8 @@ TEST(GpuRowPass, ReportsItsMemoryAndUpload) {
   EXPECT_EQ(r.stats.pinned_host_bytes, 2 * 1000 * ((q + w) * 8 + 4));
   EXPECT_GE(r.stats.staging_device_bytes, 1000 * (3 * (q + w) * 8 + 2 * 4));
   EXPECT_GT(r.stats.seconds, 0.0);
+  EXPECT_GT(r.stats.upload_seconds, 0.0);
+  EXPECT_GT(r.stats.kernel_seconds, 0.0);
 }
 
 TEST(GpuRowPass, RepeatedPassesAreBitwiseEqual) {

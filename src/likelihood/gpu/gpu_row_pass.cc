@@ -46,14 +46,15 @@ class PinnedBuffer {
 
 // The copy stream, the per-buffer events, and the teardown order: both streams are drained
 // before any buffer they may still use is released (members of RunDeviceRowPass's locals are
-// destroyed after this object, which is declared last).
+// destroyed after this object, which is declared last). The events carry timing: each chunk's
+// upload (copy stream) and kernels (compute stream) are timed on the device.
 class Pipeline {
  public:
   explicit Pipeline(cudaStream_t compute) : compute_(compute) {}
   ~Pipeline() {
     if (copy_ != nullptr) cudaStreamSynchronize(copy_);
     cudaStreamSynchronize(compute_);
-    for (cudaEvent_t e : {copied_[0], copied_[1], consumed_[0], consumed_[1]})
+    for (cudaEvent_t e : events_)
       if (e != nullptr) cudaEventDestroy(e);
     if (copy_ != nullptr) cudaStreamDestroy(copy_);
   }
@@ -62,20 +63,30 @@ class Pipeline {
 
   Status Create() {
     LMM_CUDA_RETURN_IF_ERROR(cudaStreamCreateWithFlags(&copy_, cudaStreamNonBlocking));
-    for (cudaEvent_t* e : {&copied_[0], &copied_[1], &consumed_[0], &consumed_[1]})
-      LMM_CUDA_RETURN_IF_ERROR(cudaEventCreateWithFlags(e, cudaEventDisableTiming));
+    for (cudaEvent_t& e : events_) LMM_CUDA_RETURN_IF_ERROR(cudaEventCreate(&e));
     return Status::Ok();
   }
   cudaStream_t copy() const { return copy_; }
-  cudaStream_t compute() const { return compute_; }
-  cudaEvent_t copied(int b) const { return copied_[b]; }
-  cudaEvent_t consumed(int b) const { return consumed_[b]; }
+  cudaEvent_t copy_start(int b) const { return events_[b]; }
+  cudaEvent_t copied(int b) const { return events_[2 + b]; }  // upload into buffer b finished
+  cudaEvent_t kernel_start(int b) const { return events_[4 + b]; }
+  cudaEvent_t consumed(int b) const { return events_[6 + b]; }  // kernels reading b finished
+
+  // Waits for the last chunk through buffer b and adds its upload and kernel times (seconds).
+  Status AddTimes(int b, double* upload_s, double* kernel_s) const {
+    LMM_CUDA_RETURN_IF_ERROR(cudaEventSynchronize(consumed(b)));
+    float ms = 0;
+    LMM_CUDA_RETURN_IF_ERROR(cudaEventElapsedTime(&ms, copy_start(b), copied(b)));
+    *upload_s += 1e-3 * ms;
+    LMM_CUDA_RETURN_IF_ERROR(cudaEventElapsedTime(&ms, kernel_start(b), consumed(b)));
+    *kernel_s += 1e-3 * ms;
+    return Status::Ok();
+  }
 
  private:
   cudaStream_t compute_;
   cudaStream_t copy_ = nullptr;
-  cudaEvent_t copied_[2] = {nullptr, nullptr};    // upload into buffer b finished
-  cudaEvent_t consumed_[2] = {nullptr, nullptr};  // kernels reading buffer b finished
+  cudaEvent_t events_[8] = {};
 };
 
 }  // namespace
@@ -203,8 +214,13 @@ Status RunDeviceRowPass(const ModelFrame& frame, const cpu::CenteringInfo& cente
     } else {
       for (int64_t task = 0; task < (cols + 1) * slices; ++task) stage(task);
     }
-    // Device buffer b is free once chunk k - 2's kernels have run.
-    if (k >= 2) LMM_CUDA_RETURN_IF_ERROR(cudaStreamWaitEvent(pipe.copy(), pipe.consumed(b), 0));
+    // Device buffer b is free once chunk k - 2's kernels have run (and their times can be read
+    // before its events are recorded again).
+    if (k >= 2) {
+      s = pipe.AddTimes(b, &stats.upload_seconds, &stats.kernel_seconds);
+      if (!s.ok()) return s;
+    }
+    LMM_CUDA_RETURN_IF_ERROR(cudaEventRecord(pipe.copy_start(b), pipe.copy()));
     LMM_CUDA_RETURN_IF_ERROR(
         cudaMemcpyAsync(d_raw[b].get(), h, cols * len * 8, cudaMemcpyHostToDevice, pipe.copy()));
     LMM_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(d_level[b].get(), h_level[b].get(), len * 4,
@@ -213,6 +229,7 @@ Status RunDeviceRowPass(const ModelFrame& frame, const cpu::CenteringInfo& cente
     stats.upload_bytes += (cols * 8 + 4) * len;
 
     LMM_CUDA_RETURN_IF_ERROR(cudaStreamWaitEvent(stream, pipe.copied(b), 0));
+    LMM_CUDA_RETURN_IF_ERROR(cudaEventRecord(pipe.kernel_start(b), stream));
     args.len = len;
     args.ld = len;
     args.d_raw = d_raw[b].get();
@@ -225,6 +242,10 @@ Status RunDeviceRowPass(const ModelFrame& frame, const cpu::CenteringInfo& cente
   s = d_xx_total.CopyToHost(total.data(), total.size(), stream);
   if (!s.ok()) return s;
   LMM_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream));
+  for (int64_t k = std::max<int64_t>(stats.chunks - 2, 0); k < stats.chunks; ++k) {
+    s = pipe.AddTimes(static_cast<int>(k & 1), &stats.upload_seconds, &stats.kernel_seconds);
+    if (!s.ok()) return s;
+  }
   out->xx.resize(xx_entries);
   for (int e = 0; e < xx_entries; ++e) out->xx[e] = total[2 * e] + total[2 * e + 1];
   stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

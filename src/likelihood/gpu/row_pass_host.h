@@ -54,6 +54,8 @@ struct RowPassStats {
   int64_t staging_device_bytes = 0;  // chunk buffers and scratch, freed after the pass
   int64_t pinned_host_bytes = 0;     // two pinned staging buffers, freed after the pass
   int64_t upload_bytes = 0;          // host-to-device bytes of the rows
+  double upload_seconds = 0;         // device time of the uploads (CUDA events, summed)
+  double kernel_seconds = 0;         // device time of the chunks' kernels (summed)
   double seconds = 0;  // wall time of the pass (staging, upload, kernels); GpuEvaluator::row_pass()
                        // also counts the centers and the download of the host copy
 };
