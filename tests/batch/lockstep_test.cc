@@ -393,6 +393,45 @@ TEST(LockstepFits, ReportReturningFalseStopsAfterTheGroup) {
   EXPECT_TRUE(outcomes[4].status.empty());   // the third group never started
 }
 
+// `fit --responses --backend gpu` on a one-term model: with a usable device every response is
+// fitted in lock-step on the GPU ("backend": "gpu", the CPU fit's log-likelihood to 1e-8); without
+// one (CI, CPU-only builds) each response fails with --backend gpu's reason, exit code 4, as
+// before the lock-step path existed.
+TEST(LockstepFits, FitResponsesWithBackendGpuFitsOnTheGpuOrFailsEachResponse) {
+  batch_testing::TempDir dir;
+  std::mt19937_64 rng(3);
+  std::normal_distribution<double> normal;
+  std::string csv = "x,g,y1,y2,y3\n";
+  for (int i = 0; i < 240; ++i) {
+    const double x = normal(rng), b = std::sin(static_cast<double>(i % 12));
+    csv += std::to_string(x) + ",g" + std::to_string(i % 12);
+    for (int r = 0; r < 3; ++r) csv += "," + std::to_string(1 + r * x + (r + 1) * b + normal(rng));
+    csv += "\n";
+  }
+  const std::string data = dir.Write("d.csv", csv);
+  const auto run = [&](const std::string& backend) {
+    return batch_testing::RunCli({"fit", "--data", data, "--formula", "~ x + (1 | g)",
+                                  "--responses", "y1,y2,y3", "--backend", backend});
+  };
+  const batch_testing::CliResult gpu = run("gpu"), cpu = run("cpu");
+  ASSERT_EQ(cpu.exit_code, 0) << cpu.err;
+  const nlohmann::json g = nlohmann::json::parse(gpu.out), c = nlohmann::json::parse(cpu.out);
+  ASSERT_EQ(g.size(), 3u);
+  const bool on_gpu = g[0]["status"] == "ok";
+  EXPECT_EQ(gpu.exit_code, on_gpu ? 0 : 4) << gpu.err;
+  for (size_t k = 0; k < 3; ++k) {
+    if (!on_gpu) {
+      EXPECT_EQ(g[k]["status"], "failed");
+      EXPECT_NE(g[k]["message"].get<std::string>().find("--backend gpu"), std::string::npos)
+          << g[k]["message"];
+      continue;
+    }
+    EXPECT_EQ(g[k]["backend"], "gpu");
+    const double loglik = c[k]["loglik"].get<double>();
+    EXPECT_NEAR(g[k]["loglik"].get<double>(), loglik, 1e-8 * std::abs(loglik));
+  }
+}
+
 // The response's pieces are those BuildCrossProducts forms for it, and the batched host pass of
 // its slot equals the one-response pass (gpu::HostClusterPass) on them: bit for bit.
 TEST(ResponseBatch, PiecesAndPassEqualTheOneResponsePipeline) {
