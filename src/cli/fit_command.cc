@@ -156,7 +156,8 @@ Runner AddFitCommand(CLI::App& app) {
                       "residuals(): independent, exchangeable, ar(#, time = T), ma(#, time = T), "
                       "toeplitz(#, time = T), banded(#, time = T), unstructured(time = T), "
                       "exponential(time = T), each optionally with by = VAR (and group = VAR "
-                      "to name the clusters), e.g. \"ar(2, time = time)\" (CPU backend)");
+                      "to name the clusters), e.g. \"ar(2, time = time)\"; on the GPU for one "
+                      "random-effect term whose levels are the clusters");
   command->add_option("--memory-limit", f->memory_limit,
                       "stream the data file in chunks instead of reading it into memory, keeping "
                       "memory under SIZE (e.g. 2G, 512M): memory then grows with the number of "

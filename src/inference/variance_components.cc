@@ -9,6 +9,7 @@
 #include "inference/central_hessian.h"
 #include "inference/distributions.h"
 #include "inference/stata_metric.h"
+#include "lmm/error.h"
 
 namespace lmm::inference {
 namespace {
@@ -121,7 +122,11 @@ double GradientVariance(const Eigen::VectorXd& g, const Eigen::MatrixXd& cov) {
 }  // namespace
 
 double UnprofiledDeviance(Evaluator& ev, std::span<const double> theta, double sigma2, bool reml) {
-  if (!ev.Update(theta).ok()) return kNaN;
+  const Status s = ev.Update(theta);
+  // A device failure says nothing about theta: it stops the fit (as FitCore), not a NaN SE.
+  if (s.code() == Status::Code::kDevice)
+    throw Error(ErrorKind::kNumerical, "fit: the GPU failed: " + s.ToString());
+  if (!s.ok()) return kNaN;
   const double n = static_cast<double>(ev.n());
   const double dof = reml ? n - ev.p() : n;
   double dev = ev.logdet_l() + dof * std::log(2 * M_PI * sigma2) + ev.pwrss() / sigma2;

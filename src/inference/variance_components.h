@@ -35,7 +35,8 @@ VarianceComponentTable EstimateVarianceComponents(Evaluator& evaluator, const Mo
                                                   const KnownEvaluations& known = {});
 
 // -2 log-likelihood (ML) or -2 log restricted likelihood (REML) at (theta, sigma^2), beta profiled
-// out [Stata mixed, Methods and formulas; Bates et al. 2015, eqs. 32-41]. NaN when Update fails.
+// out [Stata mixed, Methods and formulas; Bates et al. 2015, eqs. 32-41]. NaN when Update fails;
+// throws lmm::Error(kNumerical) when the device failed (kDevice).
 double UnprofiledDeviance(Evaluator& evaluator, std::span<const double> theta, double sigma2,
                           bool reml);
 

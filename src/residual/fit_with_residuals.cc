@@ -57,7 +57,7 @@ FitResult FitWithResiduals(const ModelFrame& frame, const FitOptions& options) {
 
   const Backend backend = ResolveResidualBackend(frame, clusters, options.backend);
   FitCoreOptions core_options = inference::CoreOptions(options, backend);
-  std::unique_ptr<ResidualEvaluator> ev;
+  std::unique_ptr<WhitenedEvaluator> ev;
   ResidualFitCoreResult rc = FitResidualCore(frame, clusters, structure, core_options, &ev);
   FitCoreResult& core = rc.core;
   inference::AddResponseOffset(frame, core);

@@ -9,6 +9,7 @@
 #include "inference/distributions.h"
 #include "inference/stata_metric.h"
 #include "inference/variance_components.h"
+#include "lmm/error.h"
 
 namespace lmm::residual {
 namespace {
@@ -24,7 +25,7 @@ double Quadratic(const Eigen::VectorXd& g, const Eigen::MatrixXd& cov) {
 
 }  // namespace
 
-ResidualInference EstimateResidualInference(ResidualEvaluator& ev, const ModelFrame& frame,
+ResidualInference EstimateResidualInference(WhitenedEvaluator& ev, const ModelFrame& frame,
                                             const Clusters& clusters, ResidualStructure& structure,
                                             std::span<const double> theta_hat,
                                             std::span<const double> u_hat, bool reml,
@@ -56,7 +57,10 @@ ResidualInference EstimateResidualInference(ResidualEvaluator& ev, const ModelFr
   auto deviance = [&](const Eigen::VectorXd& x) {
     std::vector<double> u(x.data() + m, x.data() + m + s);
     if (u != last_u) {
-      last_ok = ev.SetResidualParameters(u).ok();
+      const Status su = ev.SetResidualParameters(u);
+      if (su.code() == Status::Code::kDevice)
+        throw Error(ErrorKind::kNumerical, "fit: the GPU failed: " + su.ToString());
+      last_ok = su.ok();
       last_u = u;
     }
     if (!last_ok) return kNaN;

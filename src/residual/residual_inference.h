@@ -8,7 +8,7 @@
 #include <span>
 #include <vector>
 
-#include "likelihood/residual/residual_evaluator.h"
+#include "likelihood/residual/whitened_evaluator.h"
 #include "lmm/fit_result.h"
 #include "residual/clusters.h"
 #include "residual/residual_structure.h"
@@ -22,7 +22,7 @@ struct ResidualInference {
 };
 
 // `evaluator` is left at (theta_hat, u_hat). Parameters on a boundary are held fixed (NaN SEs).
-ResidualInference EstimateResidualInference(ResidualEvaluator& evaluator, const ModelFrame& frame,
+ResidualInference EstimateResidualInference(WhitenedEvaluator& evaluator, const ModelFrame& frame,
                                             const Clusters& clusters, ResidualStructure& structure,
                                             std::span<const double> theta_hat,
                                             std::span<const double> u_hat, bool reml, double level);

@@ -100,7 +100,7 @@ std::unique_ptr<GpuResidualEvaluator> GpuResidualEvaluator::Create(
 GpuResidualEvaluator::GpuResidualEvaluator(const ModelFrame& frame,
                                            const residual::Clusters& clusters,
                                            residual::ResidualStructure& structure)
-    : Evaluator(frame),
+    : WhitenedEvaluator(frame),
       frame_(frame),
       clusters_(clusters),
       structure_(structure),

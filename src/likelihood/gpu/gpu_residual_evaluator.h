@@ -25,6 +25,7 @@
 
 #include "likelihood/cpu/cross_products.h"
 #include "likelihood/evaluator.h"
+#include "likelihood/residual/whitened_evaluator.h"
 #include "likelihood/gpu/gpu_probe.h"
 #include "likelihood/gpu/one_term_host.h"
 #include "likelihood/gpu/residual_pack.h"
@@ -33,7 +34,7 @@
 
 namespace lmm {
 
-class GpuResidualEvaluator final : public Evaluator {
+class GpuResidualEvaluator final : public WhitenedEvaluator {
  public:
   // Returns nullptr and sets *status (not null) with kUnsupported when the model is not one the
   // path takes (gpu::ResidualGpuUnsupportedReason), no device is usable, or device memory is
@@ -47,13 +48,13 @@ class GpuResidualEvaluator final : public Evaluator {
   ~GpuResidualEvaluator() override;
 
   // As ResidualEvaluator::SetResidualParameters; a CUDA failure is a kDevice status.
-  Status SetResidualParameters(std::span<const double> u);
+  Status SetResidualParameters(std::span<const double> u) override;
   Status Update(std::span<const double> theta) override;
   Eigen::MatrixXd ConditionalModes(int t) const override;
   Eigen::MatrixXd ConditionalVariances(int t, double sigma2) const override;
 
-  double logdet_r() const { return logdet_r_; }
-  const std::vector<double>& residual_parameters() const { return u_; }
+  double logdet_r() const override { return logdet_r_; }
+  const std::vector<double>& residual_parameters() const override { return u_; }
 
   // For tests: [X~ y~]'[X~ y~] (packed) at the last u, the centering applied, the last reduction,
   // and the whitened cluster arrays (downloaded).

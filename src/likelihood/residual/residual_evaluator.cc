@@ -8,7 +8,7 @@ namespace lmm {
 ResidualEvaluator::ResidualEvaluator(const ModelFrame& frame, const residual::Clusters& clusters,
                                      residual::ResidualStructure& structure,
                                      const EvaluatorOptions& options)
-    : Evaluator(frame),
+    : WhitenedEvaluator(frame),
       frame_(frame),
       clusters_(clusters),
       structure_(structure),

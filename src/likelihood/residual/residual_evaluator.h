@@ -22,13 +22,13 @@
 #include <vector>
 
 #include "likelihood/cpu/cpu_evaluator.h"
-#include "likelihood/evaluator.h"
+#include "likelihood/residual/whitened_evaluator.h"
 #include "residual/clusters.h"
 #include "residual/residual_structure.h"
 
 namespace lmm {
 
-class ResidualEvaluator final : public Evaluator {
+class ResidualEvaluator final : public WhitenedEvaluator {
  public:
   // `frame`, `clusters` and `structure` must outlive the evaluator.
   ResidualEvaluator(const ModelFrame& frame, const residual::Clusters& clusters,
@@ -36,13 +36,13 @@ class ResidualEvaluator final : public Evaluator {
 
   // Whitens for u (structure().size() values). Not positive definite: an error status, and
   // Update() fails until a valid u is set.
-  Status SetResidualParameters(std::span<const double> u);
+  Status SetResidualParameters(std::span<const double> u) override;
   Status Update(std::span<const double> theta) override;
   Eigen::MatrixXd ConditionalModes(int t) const override;
   Eigen::MatrixXd ConditionalVariances(int t, double sigma2) const override;
 
-  double logdet_r() const { return logdet_r_; }  // sum_c log|R_c| at the last u
-  const std::vector<double>& residual_parameters() const { return u_; }
+  double logdet_r() const override { return logdet_r_; }
+  const std::vector<double>& residual_parameters() const override { return u_; }
 
  private:
   const ModelFrame& frame_;

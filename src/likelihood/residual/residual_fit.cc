@@ -6,6 +6,7 @@
 #include <string>
 #include <thread>
 
+#include "likelihood/residual/residual_evaluator.h"
 #include "lmm/error.h"
 #include "optim/finite_difference.h"
 
@@ -28,12 +29,10 @@ void ThrowIfDevice(const Status& s, std::string& device_error) {
   throw Error(ErrorKind::kNumerical, device_error);
 }
 
-// The fit on any evaluator with ResidualEvaluator's interface (the CPU one or
-// GpuResidualEvaluator); `ev` is left at the optimum.
-template <typename Ev>
-ResidualFitCoreResult FitOn(Ev& evaluator, const ModelFrame& frame,
+// The fit on either backend's evaluator; `ev` is left at the optimum.
+ResidualFitCoreResult FitOn(WhitenedEvaluator& evaluator, const ModelFrame& frame,
                             residual::ResidualStructure& structure, const FitCoreOptions& options) {
-  Ev* ev = &evaluator;
+  WhitenedEvaluator* ev = &evaluator;
   const ThetaLayout& layout = ev->layout();
   const int k = layout.size();
   const int s = structure.size();
@@ -127,7 +126,7 @@ ResidualFitCoreResult FitOn(Ev& evaluator, const ModelFrame& frame,
 ResidualFitCoreResult FitResidualCore(const ModelFrame& frame, const residual::Clusters& clusters,
                                       residual::ResidualStructure& structure,
                                       const FitCoreOptions& options,
-                                      std::unique_ptr<ResidualEvaluator>* evaluator) {
+                                      std::unique_ptr<WhitenedEvaluator>* evaluator) {
   const auto t0 = std::chrono::steady_clock::now();
   EvaluatorOptions eopt;
   eopt.backend = Backend::kCpu;
@@ -145,14 +144,7 @@ ResidualFitCoreResult FitResidualCore(const ModelFrame& frame, const residual::C
     }
     out = FitOn(*gpu, frame, structure, options);
     out.backend = Backend::kGpu;
-    gpu.reset();
-    // The inference after the fit takes a ResidualEvaluator: a CPU one at the optimum.
-    if (evaluator != nullptr) {
-      auto ev = std::make_unique<ResidualEvaluator>(frame, clusters, structure, eopt);
-      if (!ev->SetResidualParameters(out.u).ok() || !ev->Update(out.core.theta).ok())
-        throw Error(ErrorKind::kNumerical, "fit: the objective cannot be evaluated at the optimum");
-      *evaluator = std::move(ev);
-    }
+    if (evaluator != nullptr) *evaluator = std::move(gpu);
 #else
     throw UsageError("--backend gpu: this build has no CUDA backend");
 #endif

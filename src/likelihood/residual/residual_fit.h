@@ -5,15 +5,14 @@
 //
 // options.backend == kGpu (CUDA builds): the objective is GpuResidualEvaluator's
 // (likelihood/gpu/gpu_residual_evaluator.h; one random-effect term whose levels are the residual
-// clusters); the evaluator handed back for the inference is then a CPU ResidualEvaluator left at
-// the GPU's optimum.
+// clusters), and that evaluator is handed back for the inference.
 #pragma once
 
 #include <memory>
 #include <vector>
 
 #include "likelihood/fit_core.h"
-#include "likelihood/residual/residual_evaluator.h"
+#include "likelihood/residual/whitened_evaluator.h"
 #include "residual/clusters.h"
 #include "residual/residual_structure.h"
 
@@ -33,6 +32,6 @@ struct ResidualFitCoreResult {
 ResidualFitCoreResult FitResidualCore(const ModelFrame& frame, const residual::Clusters& clusters,
                                       residual::ResidualStructure& structure,
                                       const FitCoreOptions& options,
-                                      std::unique_ptr<ResidualEvaluator>* evaluator = nullptr);
+                                      std::unique_ptr<WhitenedEvaluator>* evaluator = nullptr);
 
 }  // namespace lmm
