@@ -44,12 +44,15 @@ std::string FormulaForResponse(const std::string& formula, const std::string& re
 // `fit` of FormulaForResponse(formula, y). A response that is not numeric or is constant, or whose
 // fit throws or does not converge, gives a failed outcome; the others go on. Throws lmm::Error for
 // what all responses share: formula, data file, design. Responses are fitted in parallel
-// (options.threads workers, 0: all cores, each fit on one thread), except with 100k rows or more
-// and a backend other than cpu (one at a time: each fit may use the GPU or all threads); `on_done`
-// (optional) is called once per response as it finishes, serialized but in completion order; what
-// it throws stops the remaining fits and is rethrown. The result is in response order. When the
-// fits run on the CPU the design's cross-products are formed once and each response replaces only
-// its own pieces (responses_fit.h): the same results, bit for bit, as fitting each frame anew.
+// (options.threads workers, 0: all cores, each fit on one thread). When the backend resolves to
+// the GPU (responses_fit.h: UsesGpuLockstep) one-term models run in lock-step groups, each round of
+// a group's evaluations in one launch (responses_lockstep.h); other models with 100k rows or more
+// and a backend other than cpu are fitted one at a time (each fit may use the GPU or all threads).
+// `on_done` (optional) is called once per response as it finishes, serialized but in completion
+// order; what it throws stops the remaining fits and is rethrown. The result is in response order.
+// When the fits run on the CPU the design's cross-products are formed once and each response
+// replaces only its own pieces (responses_fit.h): the same results, bit for bit, as fitting each
+// frame anew.
 std::vector<ResponseOutcome> FitResponses(
     const LoadOptions& load, const std::vector<std::string>& items, const FitOptions& options,
     const std::function<void(const ResponseOutcome&)>& on_done = nullptr);
