@@ -2,8 +2,8 @@
 // ComputeVariancePiecesOnGpu) against the CPU:
 //  - against the host run of the same per-cluster functions (ComputeVariancePiecesClusterMath):
 //    1e-12 relative (same arithmetic per cluster, only the summation order differs);
-//  - against the CPU row engine (ComputeVariancePieces): 1e-10 relative (issue 5; the forms differ
-//    by cancellation bounded as in tests/kernels_host/variance_math_test.cc);
+//  - against the CPU row engine (ComputeVariancePieces): 1e-10 relative (issue 5; both are sums of
+//    products, rows against per-cluster QR factors, at fitted parameters of moderate theta);
 //  - Kenward-Roger and Satterthwaite df and SEs from the same fitted values, dispatched through
 //    ApplySmallSampleInference with the GPU backend and with the CPU one: 1e-8 relative;
 //  - repeated GPU runs are bit-for-bit identical (fixed-order sums); two-term models are refused;

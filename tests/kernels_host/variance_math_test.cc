@@ -1,14 +1,15 @@
 // The per-cluster variance mathematics (kernels/variance_math.h, run by the GPU kernels) on the
 // host:
-//  - ClusterVarianceFactors of one cluster against Eigen's explicit Woodbury forms
-//    (M = Lambda (Lambda'S Lambda + I)^{-1} Lambda', K = S - SMS, ...): 1e-12 relative (q <= 3,
-//    well-conditioned A: plain rounding);
+//  - ClusterVarianceFactors and ClusterVarianceEntries of one cluster against the explicit n x n
+//    V_r^{-1} (Z'V^{-1}Z, X'V^{-k}X, ...): 1e-12 relative at Lambda ~ 1, 1e-9 at Lambda ~ 30 with a
+//    column of X equal to one of Z (the reference's own n x n inverse loses digits there);
 //  - the whole cluster-math engine (ComputeVariancePiecesClusterMath) against the CPU row engine
 //    (ComputeVariancePieces, itself tested against the n x n formulas in tests/inference) on
 //    sleepstudy (q = 2), unbalanced simulated designs with one-row clusters, q = 1 and q = 3, and
-//    diagonal / compound-symmetry terms: every piece to 1e-9 relative (Frobenius). The engines
-//    differ in form: cross-product differences (Xe'Xe - R'MR ...) against sums over rows, which
-//    amplifies rounding by about ||Xe'Xe|| / ||Xe'V^{-1}Xe|| (below 1e3 here).
+//    diagonal / compound-symmetry terms, and a random slope on a fixed covariate (theta 1, 10):
+//    every piece to 1e-10 relative (Frobenius; both engines form sums of products, rows against
+//    per-cluster QR factors, so they differ by rounding only);
+//  - at theta 30, the engine against a long double n x n reference.
 #include <gtest/gtest.h>
 
 #include <Eigen/Dense>
@@ -26,6 +27,7 @@ namespace lmm {
 namespace {
 
 using Eigen::MatrixXd;
+using ML = Eigen::Matrix<long double, Eigen::Dynamic, Eigen::Dynamic>;
 using inference::ddf::ClusterPartition;
 using inference::ddf::VariancePieces;
 
@@ -33,85 +35,137 @@ double Rel(const MatrixXd& a, const MatrixXd& b) {
   return (a - b).norm() / std::max(b.norm(), 1e-300);
 }
 
-TEST(VarianceMathTest, FactorsOfOneClusterMatchEigen) {
-  for (int q = 1; q <= 3; ++q) {
-    const int w = 4, nr = 1;
-    std::mt19937_64 rng(7 + q);
-    std::normal_distribution<double> normal;
-    MatrixXd z(6, q), xe(6, w);
-    for (Eigen::Index i = 0; i < z.size(); ++i) z.data()[i] = normal(rng);
-    for (Eigen::Index i = 0; i < xe.size(); ++i) xe.data()[i] = normal(rng);
-    MatrixXd lambda = MatrixXd::Zero(q, q);
-    for (int j = 0; j < q; ++j)
-      for (int i = j; i < q; ++i) lambda(i, j) = i == j ? 0.8 + 0.3 * i : 0.25;
-    const MatrixXd s = z.transpose() * z, r = z.transpose() * xe;
-    const MatrixXd e = MatrixXd::Ones(q, q);  // one pattern
-    std::vector<double> m(q * q), k(q * q), mr(q * w), bb(q * w), mb(q * w), b2(q * w),
-        scal(kernels::VarianceScalars(nr));
-    kernels::VarianceClusterView v{1,        q,         w,         nr,        s.data(),
-                                   r.data(), m.data(),  k.data(),  mr.data(), bb.data(),
-                                   mb.data(), b2.data(), scal.data()};
-    kernels::ClusterVarianceFactors(v, 0, lambda.data(), e.data());
+// T_z, T_zx, T_x of rows [z xe] (padded with zero rows to q + w), as the host engine forms them.
+struct Factor {
+  MatrixXd tz, tzx;
+  std::vector<double> tx;  // packed
+};
 
-    const MatrixXd a = lambda.transpose() * s * lambda + MatrixXd::Identity(q, q);
-    const MatrixXd m_ref = lambda * a.inverse() * lambda.transpose();
-    const MatrixXd k_ref = s - s * m_ref * s;
-    const MatrixXd bb_ref = r - s * m_ref * r;
-    const MatrixXd b2_ref = bb_ref - s * m_ref * bb_ref;
-    // The same from the n x n V_r^{-1} = (I + Z Lambda Lambda' Z')^{-1}.
-    const MatrixXd vi =
-        (MatrixXd::Identity(6, 6) + z * lambda * lambda.transpose() * z.transpose()).inverse();
-    EXPECT_LT(Rel(k_ref, z.transpose() * vi * z), 1e-12);
-    EXPECT_LT(Rel(b2_ref, z.transpose() * vi * vi * xe), 1e-12);
+Factor FactorRows(const MatrixXd& z, const MatrixXd& xe) {
+  const Eigen::Index q = z.cols(), w = xe.cols();
+  MatrixXd rows = MatrixXd::Zero(std::max(z.rows(), q + w), q + w);
+  rows.topLeftCorner(z.rows(), q) = z;
+  rows.block(0, q, z.rows(), w) = xe;
+  const MatrixXd t = Eigen::HouseholderQR<MatrixXd>(rows).matrixQR();
+  Factor f;
+  f.tz = t.topLeftCorner(q, q).triangularView<Eigen::Upper>();
+  f.tzx = t.block(0, q, q, w);
+  f.tx.resize(kernels::PackedSize(static_cast<int>(w)));
+  for (int j = 0; j < w; ++j)
+    for (int i = 0; i <= j; ++i) f.tx[kernels::PackedIndex(j, i)] = t(q + i, q + j);
+  return f;
+}
 
-    EXPECT_LT(Rel(Eigen::Map<MatrixXd>(m.data(), q, q), m_ref), 1e-12) << q;
-    EXPECT_LT(Rel(Eigen::Map<MatrixXd>(k.data(), q, q), k_ref), 1e-12) << q;
-    EXPECT_LT(Rel(Eigen::Map<MatrixXd>(mr.data(), q, w), m_ref * r), 1e-12) << q;
-    EXPECT_LT(Rel(Eigen::Map<MatrixXd>(bb.data(), q, w), bb_ref), 1e-12) << q;
-    EXPECT_LT(Rel(Eigen::Map<MatrixXd>(mb.data(), q, w), m_ref * bb_ref), 1e-12) << q;
-    EXPECT_LT(Rel(Eigen::Map<MatrixXd>(b2.data(), q, w), b2_ref), 1e-12) << q;
-    const MatrixXd ms = m_ref * s;
-    EXPECT_NEAR(scal[0], ms.trace(), 1e-12 * std::abs(ms.trace()));
-    EXPECT_NEAR(scal[1], (ms * ms).trace(), 1e-12 * std::abs((ms * ms).trace()));
-    EXPECT_NEAR(scal[2], (e * k_ref).trace(), 1e-12 * std::abs((e * k_ref).trace()));
-    const double t_kk = (e * k_ref * e * k_ref).trace();
-    EXPECT_NEAR(scal[3], t_kk, 1e-12 * std::abs(t_kk));
-    const double t_res = (e * (k_ref - k_ref * ms)).trace();
-    EXPECT_NEAR(scal[4], t_res, 1e-12 * std::abs(t_res));
-    EXPECT_EQ(scal[5], 0.0);
-
-    // Entry (a, b) = (1, 2) of the matrix pieces.
-    std::vector<double> out(kernels::VarianceMatrixPieces(nr));
-    kernels::ClusterVarianceEntries(v, 0, e.data(), 1, 2, 0, static_cast<int>(out.size()),
-                                    out.data());
-    const MatrixXd eb = e * bb_ref;
-    const double ref[] = {(r.transpose() * m_ref * r)(1, 2),
-                          ((m_ref * r).transpose() * bb_ref)(1, 2),
-                          (bb_ref.transpose() * m_ref * bb_ref)(1, 2),
-                          (bb_ref.transpose() * eb)(1, 2),
-                          (eb.transpose() * k_ref * eb)(1, 2),
-                          (eb.transpose() * b2_ref)(1, 2)};
-    ASSERT_EQ(out.size(), 6u);
-    for (int i = 0; i < 6; ++i) EXPECT_NEAR(out[i], ref[i], 1e-12 * (1 + std::abs(ref[i]))) << i;
-    // The kernels ask for chunks of pieces: the same values piece by piece.
-    for (int first = 0; first < 6; ++first) {
-      double one = 0;
-      kernels::ClusterVarianceEntries(v, 0, e.data(), 1, 2, first, 1, &one);
-      EXPECT_EQ(one, out[first]);
-    }
+struct Outputs {
+  std::vector<double> k, yx, h1, y2, bb, b2, scal;
+  kernels::VarianceClusterView v;
+  Outputs(const Factor& f, int q, int w, int nr)
+      : k(q * q), yx(q * w), h1(q * w), y2(q * w), bb(q * w), b2(q * w),
+        scal(kernels::VarianceScalars(nr)) {
+    v.stride = 1;
+    v.q = q;
+    v.w = w;
+    v.nr = nr;
+    v.tz = f.tz.data();
+    v.tzx = f.tzx.data();
+    v.tx = f.tx.data();
+    v.k = k.data();
+    v.yx = yx.data();
+    v.h1 = h1.data();
+    v.y2 = y2.data();
+    v.bb = bb.data();
+    v.b2 = b2.data();
+    v.scal = scal.data();
   }
+};
+
+// One cluster against the explicit n x n V_r^{-1} = (I + Z Lambda Lambda' Z')^{-1} in long double,
+// including a large Lambda with X inside the span of Z (where differences of cross-products would
+// cancel): 1e-12 relative at Lambda ~ 1, 1e-10 at Lambda ~ 30.
+TEST(VarianceMathTest, FactorsOfOneClusterMatchEigen) {
+  for (double scale : {0.8, 30.0})
+    for (int q = 1; q <= 3; ++q) {
+      SCOPED_TRACE("q=" + std::to_string(q) + " scale=" + std::to_string(scale));
+      const int w = 4, nr = 1, rows = 6;
+      std::mt19937_64 rng(7 + q);
+      std::normal_distribution<double> normal;
+      MatrixXd z(rows, q), xe(rows, w);
+      for (Eigen::Index i = 0; i < z.size(); ++i) z.data()[i] = normal(rng);
+      for (Eigen::Index i = 0; i < xe.size(); ++i) xe.data()[i] = normal(rng);
+      xe.col(0) = z.col(0);  // a column of X that is also a column of Z
+      MatrixXd lambda = MatrixXd::Zero(q, q);
+      for (int j = 0; j < q; ++j)
+        for (int i = j; i < q; ++i) lambda(i, j) = scale * (i == j ? 0.8 + 0.3 * i : 0.25);
+      const MatrixXd e = MatrixXd::Ones(q, q);  // one pattern
+      const Factor f = FactorRows(z, xe);
+      Outputs o(f, q, w, nr);
+      kernels::ClusterVarianceFactors(o.v, 0, lambda.data(), e.data());
+
+      // Reference in long double: the n x n inverse loses digits as Lambda grows.
+      const ML zl = z.cast<long double>(), xl = xe.cast<long double>();
+      const ML ll = lambda.cast<long double>();
+      const ML vi =
+          (ML::Identity(rows, rows) + zl * ll * ll.transpose() * zl.transpose()).inverse();
+      const ML vi2 = vi * vi;
+      const MatrixXd k_ref = (zl.transpose() * vi * zl).cast<double>();
+      const MatrixXd k2_ref = (zl.transpose() * vi2 * zl).cast<double>();
+      const MatrixXd bb_ref = (zl.transpose() * vi * xl).cast<double>();
+      const MatrixXd b2_ref = (zl.transpose() * vi2 * xl).cast<double>();
+      const ML sl = zl.transpose() * zl;
+      const ML ml = ll * (ll.transpose() * sl * ll + ML::Identity(q, q)).inverse() * ll.transpose();
+      const MatrixXd ms = (ml * sl).cast<double>();
+      // At Lambda ~ 30 the V^{-2} forms (B2, qt_k,res) are conditioned by kappa(G) ~ 1e4: 1e-10.
+      const double tol = scale < 1 ? 1e-12 : 1e-10;
+      EXPECT_LT(Rel(Eigen::Map<MatrixXd>(o.k.data(), q, q), k_ref), tol);
+      EXPECT_LT(Rel(Eigen::Map<MatrixXd>(o.bb.data(), q, w), bb_ref), tol);
+      EXPECT_LT(Rel(Eigen::Map<MatrixXd>(o.b2.data(), q, w), b2_ref), tol);
+      EXPECT_NEAR(o.scal[0], ms.trace(), tol * std::abs(ms.trace()));
+      EXPECT_NEAR(o.scal[1], (ms * ms).trace(), tol * std::abs((ms * ms).trace()));
+      EXPECT_NEAR(o.scal[2], (e * k_ref).trace(), tol * std::abs((e * k_ref).trace()));
+      const double t_kk = (e * k_ref * e * k_ref).trace();
+      EXPECT_NEAR(o.scal[3], t_kk, tol * std::abs(t_kk));
+      const double t_res = (e * k2_ref).trace();
+      EXPECT_NEAR(o.scal[4], t_res, tol * std::abs(t_res));
+      EXPECT_EQ(o.scal[5], 0.0);
+
+      // Every entry (a, b) of the matrix pieces.
+      const int np = kernels::VarianceMatrixPieces(nr);
+      ASSERT_EQ(np, 7);
+      const MatrixXd eb = e * bb_ref;
+      const MatrixXd xv[3] = {(xl.transpose() * vi * xl).cast<double>(),
+                              (xl.transpose() * vi2 * xl).cast<double>(),
+                              (xl.transpose() * vi2 * vi * xl).cast<double>()};
+      const MatrixXd ref[3] = {bb_ref.transpose() * eb, eb.transpose() * k_ref * eb,
+                               eb.transpose() * b2_ref};
+      std::vector<double> out(np);
+      for (int b = 0; b < w; ++b)
+        for (int a = 0; a < w; ++a) {
+          kernels::ClusterVarianceEntries(o.v, 0, e.data(), a, b, 0, np, out.data());
+          for (int k = 0; k < 3; ++k)
+            EXPECT_NEAR(out[0] + out[1 + k], xv[k](a, b), tol * xv[k].norm()) << a << b << k;
+          for (int k = 0; k < 3; ++k)
+            EXPECT_NEAR(out[4 + k], ref[k](a, b), tol * ref[k].norm()) << a << b << k;
+          // The kernels ask for chunks of pieces: the same values piece by piece.
+          for (int first = 0; first < np; ++first) {
+            double one = 0;
+            kernels::ClusterVarianceEntries(o.v, 0, e.data(), a, b, first, 1, &one);
+            EXPECT_EQ(one, out[first]);
+          }
+        }
+    }
 }
 
 TEST(VarianceMathTest, NonFiniteClusterIsFlagged) {
-  const int q = 1, w = 2, nr = 1;
-  const double s = std::nan(""), r[2] = {1, 2}, lambda = 1, e = 1;
-  std::vector<double> m(1), k(1), mr(2), bb(2), mb(2), b2(2), scal(kernels::VarianceScalars(nr));
-  kernels::VarianceClusterView v{1,        q,         w,         nr,        &s,
-                                 r,        m.data(),  k.data(),  mr.data(), bb.data(),
-                                 mb.data(), b2.data(), scal.data()};
-  kernels::ClusterVarianceFactors(v, 0, &lambda, &e);
-  EXPECT_EQ(scal.back(), 1.0);
-  EXPECT_EQ(bb[0], 0.0);
+  MatrixXd z(3, 1), xe(3, 2);
+  z << 1, 2, 3;
+  xe << 1, 0, 1, 1, 1, 2;
+  Factor f = FactorRows(z, xe);
+  f.tz(0, 0) = std::nan("");
+  Outputs o(f, 1, 2, 1);
+  const double lambda = 1, e = 1;
+  kernels::ClusterVarianceFactors(o.v, 0, &lambda, &e);
+  EXPECT_EQ(o.scal.back(), 1.0);
+  EXPECT_EQ(o.bb[0], 0.0);
 }
 
 TEST(VarianceMathTest, PairIndexRoundTrips) {
@@ -135,7 +189,7 @@ void ExpectSamePieces(const ModelFrame& frame, const std::vector<double>& theta,
       inference::ddf::ComputeVariancePieces(frame, part, layout, theta, sigma2, beta, 1);
   const VariancePieces b =
       inference::ddf::ComputeVariancePiecesClusterMath(frame, part, layout, theta, sigma2, beta);
-  const double tol = 1e-9;
+  const double tol = 1e-10;
   ASSERT_EQ(a.m(), b.m()) << what;
   EXPECT_LT(Rel(b.beta, a.beta), tol) << what;
   EXPECT_LT(Rel(b.cov_beta, a.cov_beta), tol) << what;
@@ -173,6 +227,74 @@ TEST(VarianceMathTest, EngineMatchesRowEngineOnSimulatedDesigns) {
     const ModelFrame frame = test::SimulateOneTermFrame(shape);
     ExpectSamePieces(frame, test::UnstructuredTheta(q, 0.7), 1.7, "q=" + std::to_string(q));
   }
+}
+
+// y ~ x1 + x2 + (1 + x1 | g): X'V^{-1}X is far below X'X as theta grows, where a difference of
+// cross-products (X'X - X'Z M Z'X) would lose up to 10 digits at theta ~ 30.
+ModelFrame SlopeOnCovariateFrame() {
+  test::SimulatedShape shape;
+  shape.clusters = 30;
+  shape.q = 2;
+  shape.p = 3;
+  shape.min_rows = 2;
+  shape.max_rows = 12;
+  shape.seed = 3;
+  ModelFrame frame = test::SimulateOneTermFrame(shape);
+  frame.random[0].z.col(1) = frame.x.col(1);
+  return frame;
+}
+
+TEST(VarianceMathTest, EngineMatchesRowEngineWithSlopesOnCovariates) {
+  const ModelFrame frame = SlopeOnCovariateFrame();
+  for (double scale : {1.0, 10.0})
+    ExpectSamePieces(frame, test::UnstructuredTheta(2, scale), 0.5,
+                     "theta scale " + std::to_string(scale));
+}
+
+// At theta ~ 30 against P_k and Q_kj from the dense n x n V in long double: the cluster engine to
+// 5e-10 relative (4e-11 seen; the smallest Q_k,res are the worst conditioned). The row engine is
+// at 6e-10 there, so the engines are not compared with each other at this theta.
+TEST(VarianceMathTest, EngineMatchesLongDoubleReferenceAtLargeTheta) {
+  const ModelFrame frame = SlopeOnCovariateFrame();
+  const ThetaLayout layout(frame);
+  const ClusterPartition part = inference::ddf::PartitionClusters(frame);
+  const std::vector<double> theta = test::UnstructuredTheta(2, 30.0);
+  const double sigma2 = 0.5;
+  const Eigen::VectorXd beta = frame.x.colPivHouseholderQr().solve(frame.y);
+  const VariancePieces b =
+      inference::ddf::ComputeVariancePiecesClusterMath(frame, part, layout, theta, sigma2, beta);
+  const auto n = static_cast<Eigen::Index>(frame.n());
+  const RandomEffectTerm& t = frame.random[0];
+  std::vector<ML> g;
+  ML v = ML::Zero(n, n);
+  for (const auto& par : b.params) {
+    ML gk = ML::Zero(n, n);
+    if (par.term < 0) {
+      gk.setIdentity();
+    } else {
+      const ML e = par.e.cast<long double>();
+      for (Eigen::Index i = 0; i < n; ++i)
+        for (Eigen::Index j = 0; j < n; ++j)
+          if (t.level[i] == t.level[j])
+            gk(i, j) = (t.z.row(i).cast<long double>() * e *
+                        t.z.row(j).cast<long double>().transpose())(0, 0);
+    }
+    v += static_cast<long double>(par.value) * gk;
+    g.push_back(gk);
+  }
+  const ML vi = v.inverse();
+  const ML x = frame.x.cast<long double>();
+  const ML vix = vi * x;
+  auto rel = [](const MatrixXd& a, const ML& r) {
+    return static_cast<double>((a.cast<long double>() - r).norm() / r.norm());
+  };
+  for (int k = 0; k < b.m(); ++k) {
+    EXPECT_LT(rel(b.p[k], vix.transpose() * g[k] * vix), 5e-10) << "P_" << k;
+    for (int j = 0; j < b.m(); ++j)
+      EXPECT_LT(rel(b.Q(k, j), vix.transpose() * g[k] * vi * g[j] * vix), 5e-10)
+          << "Q_" << k << j;
+  }
+  EXPECT_LT(rel(b.cov_beta, (x.transpose() * vix).inverse()), 1e-12);
 }
 
 TEST(VarianceMathTest, EngineMatchesRowEngineForStructuredTerms) {

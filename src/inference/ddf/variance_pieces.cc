@@ -346,12 +346,13 @@ VariancePieces ComputeVariancePieces(const ModelFrame& frame, const ClusterParti
 
 namespace {
 
-// The per-cluster cross-products of a one-term model in kernels::VarianceClusterView's layout.
+// The per-cluster triangular factors of a one-term model in kernels::VarianceClusterView's
+// layout: [Z_c Xe_c] = Q T by Householder QR of the cluster's rows (padded with zero rows to at
+// least q + w, which changes no piece).
 struct ClusterMathInput {
   int64_t clusters = 0;
   int q = 0, w = 0, nr = 0;
-  std::vector<double> lambda, patterns, s, r;
-  MatrixXd xx;  // Xe'Xe, summed over all rows
+  std::vector<double> lambda, patterns, tz, tzx, tx;
 };
 
 ClusterMathInput BuildClusterMathInput(const ModelFrame& frame, const ClusterPartition& partition,
@@ -361,28 +362,44 @@ ClusterMathInput BuildClusterMathInput(const ModelFrame& frame, const ClusterPar
   in.q = frame.random[0].q();
   in.w = static_cast<int>(pr.xe.cols());
   in.nr = pr.out.m() - 1;
-  const auto qq = static_cast<size_t>(in.q * in.q);
+  const int q = in.q, w = in.w, qw = q + w;
+  const auto qq = static_cast<size_t>(q * q);
   const auto n = static_cast<size_t>(in.clusters);
   in.lambda.assign(pr.lambda[0].data(), pr.lambda[0].data() + qq);
   for (int k = 0; k < in.nr; ++k)
     in.patterns.insert(in.patterns.end(), pr.out.params[k].e.data(),
                        pr.out.params[k].e.data() + qq);
-  in.s.resize(qq * n);
-  in.r.resize(static_cast<size_t>(in.q * in.w) * n);
+  in.tz.resize(qq * n);
+  in.tzx.resize(static_cast<size_t>(q * w) * n);
+  in.tx.resize(static_cast<size_t>(kernels::PackedSize(w)) * n);
+  const RandomEffectTerm& term = frame.random[0];
   const int workers = std::max(1, io::ResolveThreads(threads));
   io::ParallelFor(static_cast<size_t>(workers), workers, [&](size_t wk) {
     const int64_t c0 = in.clusters * static_cast<int64_t>(wk) / workers;
     const int64_t c1 = in.clusters * static_cast<int64_t>(wk + 1) / workers;
-    MatrixXd ztz, ztf;
+    MatrixXd rows;
+    Eigen::HouseholderQR<MatrixXd> qr;
     for (int64_t c = c0; c < c1; ++c) {
-      ClusterCrossProducts(frame, partition, c, pr.xe, &ztz, &ztf);
       const auto cc = static_cast<size_t>(c);
-      for (size_t e = 0; e < qq; ++e) in.s[e * n + cc] = ztz.data()[e];
-      for (size_t e = 0; e < static_cast<size_t>(ztf.size()); ++e)
-        in.r[e * n + cc] = ztf.data()[e];
+      const int64_t r0 = partition.row_start[cc], r1 = partition.row_start[cc + 1];
+      rows.setZero(std::max<int64_t>(r1 - r0, qw), qw);
+      for (int64_t k = r0; k < r1; ++k) {
+        const int64_t i = partition.rows[static_cast<size_t>(k)];
+        rows.row(k - r0).head(q) = term.z.row(i);
+        rows.row(k - r0).tail(w) = pr.xe.row(i);
+      }
+      qr.compute(rows);
+      const MatrixXd& t = qr.matrixQR();  // upper triangle: T
+      for (int j = 0; j < q; ++j)
+        for (int i = 0; i < q; ++i)
+          in.tz[static_cast<size_t>(i + j * q) * n + cc] = i <= j ? t(i, j) : 0.0;
+      for (int j = 0; j < w; ++j)
+        for (int i = 0; i < q; ++i) in.tzx[static_cast<size_t>(i + j * q) * n + cc] = t(i, q + j);
+      for (int j = 0; j < w; ++j)
+        for (int i = 0; i <= j; ++i)
+          in.tx[static_cast<size_t>(kernels::PackedIndex(j, i)) * n + cc] = t(q + i, q + j);
     }
   });
-  in.xx = pr.xe.transpose() * pr.xe;
   return in;
 }
 
@@ -397,18 +414,18 @@ VariancePieces FromClusterMath(const ClusterMathInput& in, const std::vector<dou
     return Eigen::Map<const MatrixXd>(pieces.data() + static_cast<size_t>(index) * w * w, w, w);
   };
   Sums s(m, w);
-  s.xvx = in.xx - piece(0);
-  s.xv2x = s.xvx - piece(1);
-  s.xv3x = s.xv2x - piece(2);
+  s.xvx = piece(0) + piece(1);
+  s.xv2x = piece(0) + piece(2);
+  s.xv3x = piece(0) + piece(3);
   s.tr_ms = scalars[0];
   s.tr_msms = scalars[1];
   for (int k = 0; k < nr; ++k) {
-    s.pt[k] = piece(3 + k);
-    s.qt[static_cast<size_t>(k * m + res)] = piece(3 + nr + pairs + k);
+    s.pt[k] = piece(4 + k);
+    s.qt[static_cast<size_t>(k * m + res)] = piece(4 + nr + pairs + k);
     s.tr_vg(k) = scalars[static_cast<size_t>(2 + k)];
     s.t(k, res) = scalars[static_cast<size_t>(2 + nr + pairs + k)];
     for (int j = k; j < nr; ++j) {
-      s.qt[static_cast<size_t>(k * m + j)] = piece(3 + nr + kernels::PackedIndex(j, k));
+      s.qt[static_cast<size_t>(k * m + j)] = piece(4 + nr + kernels::PackedIndex(j, k));
       s.t(k, j) = scalars[static_cast<size_t>(2 + nr + kernels::PackedIndex(j, k))];
     }
   }
@@ -445,12 +462,23 @@ VariancePieces ComputeVariancePiecesClusterMath(const ModelFrame& frame,
   const auto n = static_cast<size_t>(in.clusters);
   const auto qq = static_cast<size_t>(in.q * in.q), qw = static_cast<size_t>(in.q * in.w);
   const int np = kernels::VarianceMatrixPieces(in.nr), ns = kernels::VarianceScalars(in.nr);
-  std::vector<double> m(qq * n), k(qq * n), mr(qw * n), bb(qw * n), mb(qw * n), b2(qw * n),
+  std::vector<double> k(qq * n), yx(qw * n), h1(qw * n), y2(qw * n), bb(qw * n), b2(qw * n),
       scal(static_cast<size_t>(ns) * n);
-  kernels::VarianceClusterView v{static_cast<int64_t>(n), in.q,      in.w,      in.nr,
-                                 in.s.data(),             in.r.data(), m.data(), k.data(),
-                                 mr.data(),               bb.data(), mb.data(), b2.data(),
-                                 scal.data()};
+  kernels::VarianceClusterView v;
+  v.stride = static_cast<int64_t>(n);
+  v.q = in.q;
+  v.w = in.w;
+  v.nr = in.nr;
+  v.tz = in.tz.data();
+  v.tzx = in.tzx.data();
+  v.tx = in.tx.data();
+  v.k = k.data();
+  v.yx = yx.data();
+  v.h1 = h1.data();
+  v.y2 = y2.data();
+  v.bb = bb.data();
+  v.b2 = b2.data();
+  v.scal = scal.data();
   const int w = in.w;
   std::vector<double> pieces(static_cast<size_t>(np) * w * w, 0.0), scalars(ns, 0.0), part(np);
   for (int64_t c = 0; c < in.clusters; ++c) {
@@ -483,8 +511,9 @@ bool ComputeVariancePiecesOnGpu(const ModelFrame& frame, const ClusterPartition&
   g.nr = in.nr;
   g.lambda = std::move(in.lambda);
   g.patterns = std::move(in.patterns);
-  g.s = std::move(in.s);
-  g.r = std::move(in.r);
+  g.tz = std::move(in.tz);
+  g.tzx = std::move(in.tzx);
+  g.tx = std::move(in.tx);
   gpu::GpuVarianceSums sums;
   const Status st = gpu::ComputeGpuVarianceSums(g, &sums);
   if (!st.ok()) {

@@ -59,9 +59,9 @@ VariancePieces ComputeVariancePieces(const ModelFrame& frame, const ClusterParti
                                      double sigma2, const Eigen::VectorXd& beta, int threads = 0);
 
 // The cluster-math engine of one-term models (kernels/variance_math.h; the GPU kernels run the
-// same functions): per cluster only S = Z_c'Z_c and R = Z_c'[X e] enter, the V^{-2} and V^{-3}
-// forms are differences of cross-products (Xe'Xe - R'MR - ...) rather than the row engine's
-// sums over rows, so the two agree to rounding amplified by that cancellation.
+// same functions): each cluster enters through the triangular factor of its rows [Z_c X_c e_c]
+// (Householder QR), and every piece is a sum of products of those factors, as stable as the row
+// engine's sums over rows; the two agree to rounding.
 // Applies to one random-effect term whose clusters are its levels, q <= kernels::kMaxClusterQ,
 // p + 1 <= kernels::kMaxClusterW, at most kernels::kMaxVarianceParams random parameters.
 bool ClusterMathApplies(const ModelFrame& frame, const ClusterPartition& partition);

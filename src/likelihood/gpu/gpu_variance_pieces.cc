@@ -18,8 +18,9 @@ Status ComputeGpuVarianceSums(const GpuVarianceInput& in, GpuVarianceSums* out) 
                          "variance pieces: shape beyond the GPU kernels' limits");
   const auto n = static_cast<size_t>(in.clusters);
   const size_t qq = static_cast<size_t>(in.q) * in.q, qw = static_cast<size_t>(in.q) * in.w;
-  if (in.lambda.size() != qq || in.patterns.size() != qq * in.nr || in.s.size() != qq * n ||
-      in.r.size() != qw * n)
+  const auto ww = static_cast<size_t>(kernels::PackedSize(in.w));
+  if (in.lambda.size() != qq || in.patterns.size() != qq * in.nr || in.tz.size() != qq * n ||
+      in.tzx.size() != qw * n || in.tx.size() != ww * n)
     return Status::Error(Status::Code::kInvalidArgument, "variance pieces: input sizes disagree");
   std::unique_ptr<GpuContext> ctx;
   if (Status st = GpuContext::Create(&ctx); !st.ok()) return st;
@@ -27,18 +28,18 @@ Status ComputeGpuVarianceSums(const GpuVarianceInput& in, GpuVarianceSums* out) 
   const int pieces = VarianceMatrixPieces(in.nr), scalars = VarianceScalars(in.nr);
   const size_t piece_size = static_cast<size_t>(pieces) * in.w * in.w;
 
-  DeviceBuffer<double> lambda, patterns, s, r, m, k, mr, bb, mb, b2, scal, partial, d_pieces,
-      d_scalars;
-  for (auto [buf, size] : {std::pair{&lambda, qq}, {&patterns, qq * in.nr}, {&s, qq * n},
-                           {&r, qw * n}, {&m, qq * n}, {&k, qq * n}, {&mr, qw * n}, {&bb, qw * n},
-                           {&mb, qw * n}, {&b2, qw * n},
+  DeviceBuffer<double> lambda, patterns, tz, tzx, tx, k, yx, h1, y2, bb, b2, scal, partial,
+      d_pieces, d_scalars;
+  for (auto [buf, size] : {std::pair{&lambda, qq}, {&patterns, qq * in.nr}, {&tz, qq * n},
+                           {&tzx, qw * n}, {&tx, ww * n}, {&k, qq * n}, {&yx, qw * n},
+                           {&h1, qw * n}, {&y2, qw * n}, {&bb, qw * n}, {&b2, qw * n},
                            {&scal, static_cast<size_t>(scalars) * n},
                            {&partial, piece_size * kernels::VarianceSplits(in.clusters)},
                            {&d_pieces, piece_size},
                            {&d_scalars, static_cast<size_t>(scalars)}})
     if (Status st = buf->Allocate(size); !st.ok()) return st;
-  for (auto [buf, host] : {std::pair{&lambda, &in.lambda}, {&patterns, &in.patterns}, {&s, &in.s},
-                           {&r, &in.r}})
+  for (auto [buf, host] : {std::pair{&lambda, &in.lambda}, {&patterns, &in.patterns},
+                           {&tz, &in.tz}, {&tzx, &in.tzx}, {&tx, &in.tx}})
     if (Status st = buf->CopyFromHost(host->data(), host->size(), stream); !st.ok()) return st;
 
   kernels::VariancePassArgs args;
@@ -46,13 +47,14 @@ Status ComputeGpuVarianceSums(const GpuVarianceInput& in, GpuVarianceSums* out) 
   args.view.q = in.q;
   args.view.w = in.w;
   args.view.nr = in.nr;
-  args.view.s = s.get();
-  args.view.r = r.get();
-  args.view.m = m.get();
+  args.view.tz = tz.get();
+  args.view.tzx = tzx.get();
+  args.view.tx = tx.get();
   args.view.k = k.get();
-  args.view.mr = mr.get();
+  args.view.yx = yx.get();
+  args.view.h1 = h1.get();
+  args.view.y2 = y2.get();
   args.view.bb = bb.get();
-  args.view.mb = mb.get();
   args.view.b2 = b2.get();
   args.view.scal = scal.get();
   args.d_lambda = lambda.get();

@@ -1,6 +1,6 @@
 // GPU pass of the small-sample variance pieces of a one-term model (kernels/variance_kernels.h):
-// uploads the per-cluster S = Z_c'Z_c and R = Z_c'[X e] once, runs the three launches and
-// returns the cluster sums. Plain C++ (no CUDA types): called from src/inference/ddf/ under
+// uploads the per-cluster triangular factors of [Z_c X_c e_c] once (kernels/variance_math.h),
+// runs the launches and returns the cluster sums. Plain C++ (no CUDA types): called from src/inference/ddf/ under
 // #if LMM_HAVE_CUDA. The caller maps the sums into VariancePieces (variance_pieces.cc).
 #pragma once
 
@@ -19,8 +19,9 @@ struct GpuVarianceInput {
   int q = 0, w = 0, nr = 0;
   std::vector<double> lambda;    // q x q column-major, lower triangular
   std::vector<double> patterns;  // nr x (q x q)
-  std::vector<double> s;         // q*q x clusters
-  std::vector<double> r;         // q*w x clusters
+  std::vector<double> tz;        // q*q x clusters
+  std::vector<double> tzx;       // q*w x clusters
+  std::vector<double> tx;        // PackedSize(w) x clusters
 };
 
 struct GpuVarianceSums {
