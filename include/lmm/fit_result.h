@@ -107,6 +107,19 @@ struct ResidualStructureReport {
   std::vector<std::pair<std::string, std::vector<ResidualParameter>>> by_levels;
 };
 
+// What the GPU backend held and did (FitResult::device; backend "gpu"): device memory is reported
+// as the evaluator's allocations (resident data and work buffers), the one-time pass over the rows
+// on the device (one-term models from 1e6 rows) by its chunks and pinned staging memory.
+struct DeviceReport {
+  std::string name;          // the device's name and index
+  int64_t device_bytes = 0;  // held by the evaluator during the fit
+  bool device_pass = false;  // the per-cluster sums were formed on the device
+  int64_t pass_rows = 0, pass_chunk_rows = 0, pass_chunks = 0;
+  int64_t pass_staging_device_bytes = 0;  // chunk buffers, freed after the pass
+  int64_t pass_pinned_host_bytes = 0;     // pinned staging buffers, freed after the pass
+  double pass_seconds = 0;
+};
+
 struct FitResult {
   std::string formula;
   bool reml = true;
@@ -142,6 +155,8 @@ struct FitResult {
   bool has_wald_test = false;
   bool has_residual_structure = false;
   ResidualStructureReport residual_structure;
+  bool has_device = false;  // backend "gpu"
+  DeviceReport device;
   std::vector<RandomEffectModes> modes;
   Eigen::VectorXd fitted;  // per used row: X beta + Z b
 };

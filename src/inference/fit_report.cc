@@ -24,6 +24,7 @@ void ReportFit(Evaluator& ev, const ModelFrame& frame, const FitCoreResult& core
                const FitOptions& options, FitResult& fit) {
   fit.theta = core.theta;
   CopyConvergence(core, fit);
+  CopyDeviceReport(ev, fit);
 
   fit.loglik = core.loglik;
   fit.deviance = core.objective;

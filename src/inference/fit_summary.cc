@@ -60,6 +60,12 @@ double ScaledGradient(const ConvergenceInfo& info) {
   return llt.matrixU().solve(g).cwiseAbs().maxCoeff();
 }
 
+void CopyDeviceReport(const Evaluator& ev, FitResult& fit) {
+  const std::optional<DeviceReport> report = ev.device_report();
+  fit.has_device = report.has_value();
+  if (report) fit.device = *report;
+}
+
 void CopyConvergence(const FitCoreResult& core, FitResult& fit) {
   ConvergenceReport& c = fit.convergence;
   c.singular = core.convergence.singular;

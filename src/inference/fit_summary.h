@@ -27,6 +27,9 @@ double ScaledGradient(const ConvergenceInfo& info);
 // and the Hessian is positive semidefinite (over the free parameters of a singular fit).
 void CopyConvergence(const FitCoreResult& core, FitResult& fit);
 
+// The evaluator's device report (GPU backends), if any, into fit.device.
+void CopyDeviceReport(const Evaluator& ev, FitResult& fit);
+
 // The model frame's y may be shifted by response_offset (only with an intercept): adds it back to
 // the intercept so that every reported estimate is on the data's scale.
 void AddResponseOffset(const ModelFrame& frame, FitCoreResult& core);

@@ -62,6 +62,20 @@ nlohmann::json ResidualStructureJson(const ResidualStructureReport& r) {
   return j;
 }
 
+nlohmann::json DeviceJson(const DeviceReport& d) {
+  nlohmann::json j = {{"name", d.name}, {"device_bytes", d.device_bytes}};
+  j["one_time_pass"] = d.device_pass ? nlohmann::json{{"rows", d.pass_rows},
+                                                      {"chunk_rows", d.pass_chunk_rows},
+                                                      {"chunks", d.pass_chunks},
+                                                      {"staging_device_bytes",
+                                                       d.pass_staging_device_bytes},
+                                                      {"pinned_host_bytes",
+                                                       d.pass_pinned_host_bytes},
+                                                      {"seconds", d.pass_seconds}}
+                                     : nlohmann::json();
+  return j;
+}
+
 }  // namespace
 
 nlohmann::json FitJson(const FitResult& fit) {
@@ -69,6 +83,7 @@ nlohmann::json FitJson(const FitResult& fit) {
   j["formula"] = fit.formula;
   j["method"] = fit.reml ? "REML" : "ML";
   j["backend"] = fit.backend;
+  j["device"] = fit.has_device ? DeviceJson(fit.device) : nlohmann::json();
   j["nobs"] = fit.nobs;
   j["rows_read"] = fit.rows_read;
   j["rows_dropped"] = nlohmann::json::object();

@@ -20,6 +20,16 @@ std::string P(double p) {
 void Header(const FitResult& f, std::string& out) {
   out += fmt::format("Linear mixed model fit by {} ({} backend)\n", f.reml ? "REML" : "maximum likelihood",
                      f.backend);
+  if (f.has_device) {
+    const DeviceReport& d = f.device;
+    out += fmt::format("Device: {}, {:.1f} MiB held", d.name, d.device_bytes / 1048576.0);
+    if (d.device_pass)
+      out += fmt::format("; rows summed on the device in {} chunks of {} rows ({:.1f} MiB pinned, "
+                         "{:.3f} s)",
+                         d.pass_chunks, d.pass_chunk_rows, d.pass_pinned_host_bytes / 1048576.0,
+                         d.pass_seconds);
+    out += "\n";
+  }
   out += fmt::format("Formula: {}\n", f.formula);
   int64_t dropped = 0;
   for (const auto& [reason, n] : f.rows_dropped) dropped += n;

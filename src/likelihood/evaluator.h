@@ -10,10 +10,12 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
 #include "likelihood/status.h"
+#include "lmm/fit_result.h"
 #include "lmm/model_frame.h"
 #include "model/theta_layout.h"
 
@@ -81,6 +83,9 @@ class Evaluator {
   // term t (as lme4's condVar, not counting the uncertainty in beta): levels x (q*q), each row a
   // column-major q x q matrix.
   virtual Eigen::MatrixXd ConditionalVariances(int t, double sigma2) const = 0;
+
+  // GPU evaluators: the device and its memory (reported in FitResult::device); else nullopt.
+  virtual std::optional<DeviceReport> device_report() const { return std::nullopt; }
 
  protected:
   explicit Evaluator(const ModelFrame& frame)

@@ -68,6 +68,7 @@ FitResult FitWithResiduals(const ModelFrame& frame, const FitOptions& options) {
   fit.backend = rc.backend == Backend::kGpu ? "gpu" : "cpu";
   fit.theta = core.theta;
   inference::CopyConvergence(core, fit);
+  inference::CopyDeviceReport(*ev, fit);
 
   fit.loglik = core.loglik;
   fit.deviance = core.objective;

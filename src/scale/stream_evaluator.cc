@@ -24,6 +24,18 @@ bool StreamEvaluator::on_device() const {
 #endif
 }
 
+std::optional<DeviceReport> StreamEvaluator::device_report() const {
+#if LMM_HAVE_CUDA
+  if (device_ == nullptr) return std::nullopt;
+  DeviceReport r;
+  r.name = device_name_;
+  r.device_bytes = device_->device_bytes();
+  return r;
+#else
+  return std::nullopt;
+#endif
+}
+
 std::string StreamEvaluator::UseDevice() {
   const std::string local = UseLocalDevice();
   double all_ok[1] = {local.empty() ? 1.0 : 0.0};

@@ -41,6 +41,7 @@ class StreamEvaluator final : public Evaluator {
   std::string UseDevice();
   bool on_device() const;
   const std::string& device_name() const { return device_name_; }
+  std::optional<DeviceReport> device_report() const override;  // this process' device
 
   Status Update(std::span<const double> theta) override;
   // All levels on every process (the processes' shares are gathered).

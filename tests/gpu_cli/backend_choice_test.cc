@@ -111,6 +111,12 @@ TEST(BackendChoice, GpuUsesTheDeviceOrNamesWhyNot) {
   if (Facts().device) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(BackendOf(r), "gpu");
+    // The device report: which device, the evaluator's memory, no device pass for 180 rows.
+    const nlohmann::json device = nlohmann::json::parse(r.out).at("device");
+    ASSERT_TRUE(device.is_object()) << device;
+    EXPECT_NE(device.at("name").get<std::string>().find("(device "), std::string::npos);
+    EXPECT_GT(device.at("device_bytes").get<int64_t>(), 0);
+    EXPECT_TRUE(device.at("one_time_pass").is_null());
     return;
   }
   EXPECT_EQ(r.exit_code, 2);
@@ -193,6 +199,7 @@ TEST(BackendChoice, CpuIsAlwaysTheCpu) {
   const CliRun r = RunCli("fit " + kSleepstudy + " --backend cpu");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(BackendOf(r), "cpu");
+  EXPECT_TRUE(nlohmann::json::parse(r.out).at("device").is_null());
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <cuda_runtime_api.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <utility>
 
 #include "likelihood/gpu/cuda_status.h"
@@ -76,5 +77,11 @@ class DeviceBuffer {
   T* d_data_ = nullptr;  // device memory
   size_t size_ = 0;
 };
+
+// Bytes held by several buffers (device memory reports).
+template <typename... Buffers>
+int64_t TotalBytes(const Buffers&... buffers) {
+  return (int64_t{0} + ... + static_cast<int64_t>(buffers.bytes()));
+}
 
 }  // namespace lmm::gpu

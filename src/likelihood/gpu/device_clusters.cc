@@ -41,7 +41,7 @@ int64_t DeviceClusters::BytesNeeded(const HostClusters& host, int64_t block) {
 DeviceClusters::DeviceClusters() : dev_(std::make_unique<Device>()) {}
 DeviceClusters::~DeviceClusters() = default;
 
-const std::string& DeviceClusters::device_name() const { return dev_->ctx->device_name(); }
+const std::string& DeviceClusters::device_name() const { return description_; }
 
 Status DeviceClusters::Create(const HostClusters& host, int64_t block,
                               std::unique_ptr<DeviceClusters>* out, std::string* why) {
@@ -62,9 +62,10 @@ Status DeviceClusters::Create(const HostClusters& host, int64_t block,
   if (needed > static_cast<int64_t>(free_bytes))
     return fail(Status::Error(Status::Code::kUnsupported, "not enough free device memory"),
                 fmt::format("not enough device memory: the clusters need {:.1f} MiB; {:.1f} MiB "
-                            "of {:.1f} MiB are free on {} (device {})",
+                            "of {:.1f} MiB are free on {}",
                             needed / 1048576.0, free_bytes / 1048576.0, total_bytes / 1048576.0,
-                            dev.ctx->device_name(), dev.ctx->device()));
+                            dev.ctx->Describe()));
+  dc->description_ = dev.ctx->Describe();
   dc->clusters_ = host.clusters;
   dc->block_ = block;
   dc->blocks_ = BlockCount(host.clusters, block);

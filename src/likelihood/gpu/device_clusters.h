@@ -41,7 +41,7 @@ class DeviceClusters {
   // Per block b (clusters [b * block, min((b + 1) * block, clusters))): the sums of HostClusterPass
   // over the block at Lambda (q x q column-major, host memory), in the kernels' fixed order.
   Status ReduceBlocks(const double* lambda, std::vector<ClusterReduction>* out);
-  const std::string& device_name() const;
+  const std::string& device_name() const;  // "NAME (device N)"
   int64_t device_bytes() const { return device_bytes_; }
 
  private:
@@ -52,6 +52,7 @@ class DeviceClusters {
   int64_t clusters_ = 0, block_ = 0, blocks_ = 0;
   int q_ = 0, w_ = 0;
   int64_t device_bytes_ = 0;
+  std::string description_;
   std::vector<double> result_;         // blocks x ReducedEntries(w), as downloaded
   std::vector<long long> failed_;      // blocks
 };

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <string>
 
 #include "likelihood/gpu/cuda_status.h"
 
@@ -57,6 +58,10 @@ Status GpuContext::CreateSolver() {
   LMM_CUSOLVER_RETURN_IF_ERROR(cusolverDnCreate(&solver_));
   LMM_CUSOLVER_RETURN_IF_ERROR(cusolverDnSetStream(solver_, stream_));
   return Status::Ok();
+}
+
+std::string GpuContext::Describe() const {
+  return device_name_ + " (device " + std::to_string(device_) + ")";
 }
 
 Status GpuContext::Synchronize() const {

@@ -29,6 +29,7 @@ class GpuContext {
   cusolverDnHandle_t solver() const { return solver_; }  // null before CreateSolver()
   int device() const { return device_; }
   const std::string& device_name() const { return device_name_; }
+  std::string Describe() const;  // "NAME (device N)"
   // Debug option: synchronize after every kernel launch so that a failing launch is reported
   // where it happened. On when the environment sets LMMGPU_SYNC_LAUNCHES=1.
   bool sync_each_launch() const { return sync_each_launch_; }

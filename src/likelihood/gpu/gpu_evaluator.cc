@@ -55,7 +55,7 @@ GpuProbe GpuEvaluator::Probe(const ModelFrame& frame) {
     probe.reason = fmt::format("no usable CUDA device ({})", status.what());
     return probe;
   }
-  probe.device = fmt::format("{} (device {})", ctx->device_name(), ctx->device());
+  probe.device = ctx->Describe();
   probe.reason = GpuModelUnsupportedReason(frame);
   if (!probe.reason.empty()) return probe;
   probe.bytes_needed = BytesNeeded(frame);
@@ -108,6 +108,22 @@ GpuEvaluator::GpuEvaluator(const ModelFrame& frame)
     : Evaluator(frame), dev_(std::make_unique<Device>()) {}
 
 GpuEvaluator::~GpuEvaluator() = default;
+
+std::optional<DeviceReport> GpuEvaluator::device_report() const {
+  const Device& dev = *dev_;
+  DeviceReport r;
+  r.name = dev.ctx->Describe();
+  r.device_bytes = gpu::TotalBytes(dev.d_d, dev.d_panel, dev.d_lambda, dev.d_partials,
+                                   dev.d_block_failed, dev.d_result, dev.d_failed);
+  r.device_pass = row_pass_.on_device;
+  r.pass_rows = row_pass_.rows;
+  r.pass_chunk_rows = row_pass_.chunk_rows;
+  r.pass_chunks = row_pass_.chunks;
+  r.pass_staging_device_bytes = row_pass_.staging_device_bytes;
+  r.pass_pinned_host_bytes = row_pass_.pinned_host_bytes;
+  r.pass_seconds = row_pass_.seconds;
+  return r;
+}
 
 const std::string& GpuEvaluator::device_name() const { return dev_->ctx->device_name(); }
 

@@ -57,6 +57,7 @@ class GpuEvaluator final : public Evaluator {
   // Where and how the one-time pass ran: time, chunks, device and pinned bytes.
   const gpu::RowPassStats& row_pass() const { return row_pass_; }
   const std::string& device_name() const;
+  std::optional<DeviceReport> device_report() const override;
 
  private:
   struct Device;

@@ -65,6 +65,13 @@ GpuMultiTermEvaluator::~GpuMultiTermEvaluator() = default;
 
 const std::string& GpuMultiTermEvaluator::device_name() const { return dev_->ctx->device_name(); }
 
+std::optional<DeviceReport> GpuMultiTermEvaluator::device_report() const {
+  DeviceReport r;
+  r.name = dev_->ctx->Describe();
+  r.device_bytes = device_bytes_;
+  return r;
+}
+
 Status GpuMultiTermEvaluator::Init() {
   Device& dev = *dev_;
   Status s = gpu::GpuContext::Create(&dev.ctx);

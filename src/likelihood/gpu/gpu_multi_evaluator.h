@@ -61,6 +61,7 @@ class GpuMultiTermEvaluator final : public Evaluator {
   const cpu::CrossProducts& cross_products() const { return cpu_->cross_products(); }
   const gpu::HostLevels& levels() const { return host_; }
   const std::string& device_name() const;
+  std::optional<DeviceReport> device_report() const override;
   // For tests: one evaluation at theta with every intermediate downloaded (does not change what
   // the queries return).
   Status Snapshot(std::span<const double> theta, gpu::DeviceSnapshot* out);

@@ -59,7 +59,7 @@ GpuProbe GpuResidualEvaluator::Probe(const ModelFrame& frame, const residual::Cl
     probe.reason = fmt::format("no usable CUDA device ({})", status.what());
     return probe;
   }
-  probe.device = fmt::format("{} (device {})", ctx->device_name(), ctx->device());
+  probe.device = ctx->Describe();
   probe.reason = gpu::ResidualGpuUnsupportedReason(frame, clusters);
   if (!probe.reason.empty()) return probe;
   probe.bytes_needed = BytesBound(frame, clusters);
@@ -107,6 +107,17 @@ GpuResidualEvaluator::GpuResidualEvaluator(const ModelFrame& frame,
       dev_(std::make_unique<Device>()) {}
 
 GpuResidualEvaluator::~GpuResidualEvaluator() = default;
+
+std::optional<DeviceReport> GpuResidualEvaluator::device_report() const {
+  const Device& dev = *dev_;
+  DeviceReport r;
+  r.name = dev.ctx->Describe();
+  r.device_bytes = gpu::TotalBytes(dev.d_rows, dev.d_offsets, dev.d_pattern, dev.d_inverse_offset,
+                                   dev.d_inverses, dev.d_shift, dev.d_a, dev.d_d, dev.d_panel,
+                                   dev.d_lambda, dev.d_partials, dev.d_block_failed, dev.d_result,
+                                   dev.d_failed);
+  return r;
+}
 
 const std::string& GpuResidualEvaluator::device_name() const { return dev_->ctx->device_name(); }
 

@@ -63,6 +63,7 @@ class GpuResidualEvaluator final : public WhitenedEvaluator {
   const gpu::ClusterReduction& reduction() const { return reduction_; }
   const gpu::HostClusters& clusters() const;
   const std::string& device_name() const;
+  std::optional<DeviceReport> device_report() const override;
 
  private:
   struct Device;
