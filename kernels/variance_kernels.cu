@@ -11,14 +11,18 @@ constexpr int kFactorThreads = 128;
 constexpr int kSumThreads = 256;
 
 __global__ void __launch_bounds__(kFactorThreads)
-    VarianceFactorKernel(VarianceClusterView v, const double* __restrict__ d_lambda,
+    VarianceFactorKernel(VarianceClusterView v, const double* __restrict__ d_rows,
+                         const int64_t* __restrict__ d_row_start,
+                         const double* __restrict__ d_lambda,
                          const double* __restrict__ d_patterns) {
   double lambda[kMaxClusterQ * kMaxClusterQ];
   for (int e = 0; e < v.q * v.q; ++e) lambda[e] = d_lambda[e];
   const int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
   for (int64_t c = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; c < v.stride;
-       c += step)
+       c += step) {
+    ClusterRowsFactor(v, c, d_rows, d_row_start[c], d_row_start[c + 1]);
     ClusterVarianceFactors(v, c, lambda, d_patterns);
+  }
 }
 
 // sh[0] <- sum of sh[0 .. kSumThreads) in a fixed tree. All threads of the block call it.
@@ -98,7 +102,8 @@ cudaError_t LaunchVariancePass(const VariancePassArgs& a, cudaStream_t stream,
   if (clusters > 0) {
     const int64_t needed = (clusters + kFactorThreads - 1) / kFactorThreads;
     const int blocks = static_cast<int>(needed < 65535 ? needed : 65535);
-    VarianceFactorKernel<<<blocks, kFactorThreads, 0, stream>>>(v, a.d_lambda, a.d_patterns);
+    VarianceFactorKernel<<<blocks, kFactorThreads, 0, stream>>>(v, a.d_rows, a.d_row_start,
+                                                                 a.d_lambda, a.d_patterns);
     const cudaError_t status = Checked(stream, sync_each_launch);
     if (status != cudaSuccess) return status;
   }

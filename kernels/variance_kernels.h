@@ -2,7 +2,8 @@
 // variance_math.h). Plain C++: callable from host code compiled by g++ (src/likelihood/gpu/).
 //
 // One pass is four launches on `stream`:
-//  1. factors: one thread per cluster runs ClusterVarianceFactors (writes the view's outputs);
+//  1. factors: one thread per cluster runs ClusterRowsFactor over its rows, then
+//     ClusterVarianceFactors (writes the view's factors and outputs);
 //  2. entries: one block per (entry (a, b) of the w x w outputs, chunk of kVarianceChunk matrix
 //     pieces, split: a contiguous range of clusters); thread t sums ClusterVarianceEntries over
 //     the range's clusters t, t + 256, ... in order, then the block adds the 256 partial sums in
@@ -32,6 +33,8 @@ inline int VarianceSplits(int64_t clusters) {
 
 struct VariancePassArgs {
   VarianceClusterView view;             // device pointers; stride = number of clusters
+  const double* d_rows = nullptr;       // rows [z xe] grouped by cluster, q + w doubles each
+  const int64_t* d_row_start = nullptr; // clusters + 1
   const double* d_lambda = nullptr;     // q x q column-major, lower triangular
   const double* d_patterns = nullptr;   // nr x (q x q)
   double* d_partial = nullptr;          // VarianceMatrixPieces(nr) x w x w x VarianceSplits

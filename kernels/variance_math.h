@@ -4,8 +4,8 @@
 // arrays; no allocation, no library calls, no exceptions.
 //
 // Relative units (V_r = V / sigma^2 = I + Z Lambda Lambda' Z'). Cluster c enters through the
-// triangular factor of its rows [Z_c Xe_c] (Xe = [X e], w = p + 1 columns; QR, so no Gram matrix
-// is formed and nothing cancels):
+// triangular factor of its rows [Z_c Xe_c] (Xe = [X e], w = p + 1 columns; ClusterRowsFactor:
+// Givens rotations row by row, so no Gram matrix is formed and nothing cancels):
 //   [Z_c Xe_c] = Q [T_z T_zx; 0 T_x],   T_z q x q, T_zx q x w, T_x w x w upper triangular.
 // With Q_1 the first q columns of Q, Z = Q_1 T_z and V_r = I + Q_1 (G - I) Q_1', where
 //   G = I + T_z Lambda Lambda' T_z' = L L'  (eigenvalues >= 1),   H = G^{-1},
@@ -48,9 +48,9 @@ struct VarianceClusterView {
   int q = 0;
   int w = 0;
   int nr = 0;
-  const double* tz = nullptr;  // inputs
-  const double* tzx = nullptr;
-  const double* tx = nullptr;
+  double* tz = nullptr;  // written by ClusterRowsFactor, read by ClusterVarianceFactors
+  double* tzx = nullptr;
+  double* tx = nullptr;
   double* k = nullptr;  // outputs of ClusterVarianceFactors
   double* yx = nullptr;
   double* h1 = nullptr;
@@ -59,6 +59,47 @@ struct VarianceClusterView {
   double* b2 = nullptr;
   double* scal = nullptr;
 };
+
+// Index of T(i, j), j >= i, in a d x d upper triangle packed row by row.
+LMM_HD inline int UpperIndex(int i, int j, int d) { return i * d - i * (i - 1) / 2 + (j - i); }
+
+// T <- the triangular factor of [T; r'] (d columns): Givens rotations, so T'T gains r r' and
+// T's diagonal stays >= 0. r is overwritten.
+LMM_HD inline void GivensAddRow(int d, double* t, double* r) {
+  for (int j = 0; j < d; ++j) {
+    if (r[j] == 0.0) continue;
+    const int jj = UpperIndex(j, j, d);
+    const double rho = hypot(t[jj], r[j]);
+    const double cs = t[jj] / rho, sn = r[j] / rho;
+    t[jj] = rho;
+    for (int k = j + 1; k < d; ++k) {
+      const double tk = t[jj + k - j];
+      t[jj + k - j] = cs * tk + sn * r[k];
+      r[k] = cs * r[k] - sn * tk;
+    }
+  }
+}
+
+// T_z, T_zx and T_x of cluster c from its rows [z_i xe_i] (row-major, q + w doubles each) rows
+// [r0, r1) of `rows`, written to the view. Any number of rows, none included.
+LMM_HD inline void ClusterRowsFactor(const VarianceClusterView& v, int64_t c, const double* rows,
+                                     int64_t r0, int64_t r1) {
+  constexpr int kD = kMaxClusterQ + kMaxClusterW;
+  const int q = v.q, w = v.w, d = q + w;
+  const int64_t st = v.stride;
+  double t[kD * (kD + 1) / 2], r[kD];
+  for (int e = 0; e < PackedSize(d); ++e) t[e] = 0.0;
+  for (int64_t i = r0; i < r1; ++i) {
+    for (int e = 0; e < d; ++e) r[e] = rows[i * d + e];
+    GivensAddRow(d, t, r);
+  }
+  for (int j = 0; j < q; ++j)
+    for (int i = 0; i < q; ++i) v.tz[(i + j * q) * st + c] = i <= j ? t[UpperIndex(i, j, d)] : 0.0;
+  for (int j = 0; j < w; ++j)
+    for (int i = 0; i < q; ++i) v.tzx[(i + j * q) * st + c] = t[UpperIndex(i, q + j, d)];
+  for (int j = 0; j < w; ++j)
+    for (int i = 0; i <= j; ++i) v.tx[PackedIndex(j, i) * st + c] = t[UpperIndex(q + i, q + j, d)];
+}
 
 // x (q) <- L^{-1} x, L lower triangular column-major.
 LMM_HD inline void SmallForward(int q, const double* l, double* x) {

@@ -1,5 +1,6 @@
 // The per-cluster variance mathematics (kernels/variance_math.h, run by the GPU kernels) on the
 // host:
+//  - ClusterRowsFactor (Givens) against Eigen's Householder QR;
 //  - ClusterVarianceFactors and ClusterVarianceEntries of one cluster against the explicit n x n
 //    V_r^{-1} (Z'V^{-1}Z, X'V^{-k}X, ...): 1e-12 relative at Lambda ~ 1, 1e-9 at Lambda ~ 30 with a
 //    column of X equal to one of Z (the reference's own n x n inverse loses digits there);
@@ -35,40 +36,34 @@ double Rel(const MatrixXd& a, const MatrixXd& b) {
   return (a - b).norm() / std::max(b.norm(), 1e-300);
 }
 
-// T_z, T_zx, T_x of rows [z xe] (padded with zero rows to q + w), as the host engine forms them.
-struct Factor {
-  MatrixXd tz, tzx;
-  std::vector<double> tx;  // packed
-};
-
-Factor FactorRows(const MatrixXd& z, const MatrixXd& xe) {
-  const Eigen::Index q = z.cols(), w = xe.cols();
-  MatrixXd rows = MatrixXd::Zero(std::max(z.rows(), q + w), q + w);
-  rows.topLeftCorner(z.rows(), q) = z;
-  rows.block(0, q, z.rows(), w) = xe;
-  const MatrixXd t = Eigen::HouseholderQR<MatrixXd>(rows).matrixQR();
-  Factor f;
-  f.tz = t.topLeftCorner(q, q).triangularView<Eigen::Upper>();
-  f.tzx = t.block(0, q, q, w);
-  f.tx.resize(kernels::PackedSize(static_cast<int>(w)));
-  for (int j = 0; j < w; ++j)
-    for (int i = 0; i <= j; ++i) f.tx[kernels::PackedIndex(j, i)] = t(q + i, q + j);
-  return f;
-}
-
+// A cluster's factors and outputs in the view layout (stride 1), the factors by ClusterRowsFactor
+// from rows [z xe].
 struct Outputs {
-  std::vector<double> k, yx, h1, y2, bb, b2, scal;
+  std::vector<double> rows, tz, tzx, tx, k, yx, h1, y2, bb, b2, scal;
   kernels::VarianceClusterView v;
-  Outputs(const Factor& f, int q, int w, int nr)
-      : k(q * q), yx(q * w), h1(q * w), y2(q * w), bb(q * w), b2(q * w),
+  Outputs(const MatrixXd& z, const MatrixXd& xe, int nr)
+      : tz(z.cols() * z.cols()),
+        tzx(z.cols() * xe.cols()),
+        tx(kernels::PackedSize(static_cast<int>(xe.cols()))),
+        k(tz.size()),
+        yx(tzx.size()),
+        h1(tzx.size()),
+        y2(tzx.size()),
+        bb(tzx.size()),
+        b2(tzx.size()),
         scal(kernels::VarianceScalars(nr)) {
+    const auto q = static_cast<int>(z.cols()), w = static_cast<int>(xe.cols());
+    for (Eigen::Index i = 0; i < z.rows(); ++i) {
+      for (int e = 0; e < q; ++e) rows.push_back(z(i, e));
+      for (int e = 0; e < w; ++e) rows.push_back(xe(i, e));
+    }
     v.stride = 1;
     v.q = q;
     v.w = w;
     v.nr = nr;
-    v.tz = f.tz.data();
-    v.tzx = f.tzx.data();
-    v.tx = f.tx.data();
+    v.tz = tz.data();
+    v.tzx = tzx.data();
+    v.tx = tx.data();
     v.k = k.data();
     v.yx = yx.data();
     v.h1 = h1.data();
@@ -76,8 +71,46 @@ struct Outputs {
     v.bb = bb.data();
     v.b2 = b2.data();
     v.scal = scal.data();
+    kernels::ClusterRowsFactor(v, 0, rows.data(), 0, z.rows());
+  }
+  // T (q + w square, upper) from the view's pieces.
+  MatrixXd T() const {
+    const int q = v.q, w = v.w;
+    MatrixXd t = MatrixXd::Zero(q + w, q + w);
+    t.topLeftCorner(q, q) = Eigen::Map<const MatrixXd>(tz.data(), q, q);
+    t.topRightCorner(q, w) = Eigen::Map<const MatrixXd>(tzx.data(), q, w);
+    for (int j = 0; j < w; ++j)
+      for (int i = 0; i <= j; ++i) t(q + i, q + j) = tx[kernels::PackedIndex(j, i)];
+    return t;
   }
 };
+
+// ClusterRowsFactor against Eigen's Householder QR: T'T = A'A (1e-14 relative), T upper
+// triangular with |T| = |R| row by row (QR is unique up to row signs; Givens keeps the diagonal
+// >= 0), for more and fewer rows than columns and no rows at all.
+TEST(VarianceMathTest, RowsFactorMatchesEigenQr) {
+  std::mt19937_64 rng(3);
+  std::normal_distribution<double> normal;
+  for (int rows : {0, 1, 3, 9, 40}) {
+    const int q = 2, w = 4;
+    MatrixXd z(rows, q), xe(rows, w);
+    for (Eigen::Index i = 0; i < z.size(); ++i) z.data()[i] = normal(rng);
+    for (Eigen::Index i = 0; i < xe.size(); ++i) xe.data()[i] = 10 * normal(rng);
+    const Outputs o(z, xe, 1);
+    const MatrixXd t = o.T();
+    MatrixXd a(rows, q + w);
+    a << z, xe;
+    const MatrixXd gram = a.transpose() * a;
+    EXPECT_LE((t.transpose() * t - gram).norm(), 1e-14 * std::max(gram.norm(), 1.0)) << rows;
+    EXPECT_EQ(t.triangularView<Eigen::StrictlyLower>().toDenseMatrix().norm(), 0.0);
+    if (rows >= q + w) {
+      const MatrixXd r = Eigen::HouseholderQR<MatrixXd>(a).matrixQR().topRows(q + w)
+                             .triangularView<Eigen::Upper>();
+      EXPECT_LE((t.cwiseAbs() - r.cwiseAbs()).norm(), 1e-13 * r.norm()) << rows;
+      EXPECT_GE(t.diagonal().minCoeff(), 0.0);
+    }
+  }
+}
 
 // One cluster against the explicit n x n V_r^{-1} = (I + Z Lambda Lambda' Z')^{-1} in long double,
 // including a large Lambda with X inside the span of Z (where differences of cross-products would
@@ -97,8 +130,7 @@ TEST(VarianceMathTest, FactorsOfOneClusterMatchEigen) {
       for (int j = 0; j < q; ++j)
         for (int i = j; i < q; ++i) lambda(i, j) = scale * (i == j ? 0.8 + 0.3 * i : 0.25);
       const MatrixXd e = MatrixXd::Ones(q, q);  // one pattern
-      const Factor f = FactorRows(z, xe);
-      Outputs o(f, q, w, nr);
+      Outputs o(z, xe, nr);
       kernels::ClusterVarianceFactors(o.v, 0, lambda.data(), e.data());
 
       // Reference in long double: the n x n inverse loses digits as Lambda grows.
@@ -157,11 +189,9 @@ TEST(VarianceMathTest, FactorsOfOneClusterMatchEigen) {
 
 TEST(VarianceMathTest, NonFiniteClusterIsFlagged) {
   MatrixXd z(3, 1), xe(3, 2);
-  z << 1, 2, 3;
+  z << 1, std::nan(""), 3;
   xe << 1, 0, 1, 1, 1, 2;
-  Factor f = FactorRows(z, xe);
-  f.tz(0, 0) = std::nan("");
-  Outputs o(f, 1, 2, 1);
+  Outputs o(z, xe, 1);
   const double lambda = 1, e = 1;
   kernels::ClusterVarianceFactors(o.v, 0, &lambda, &e);
   EXPECT_EQ(o.scal.back(), 1.0);

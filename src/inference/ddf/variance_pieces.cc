@@ -346,13 +346,14 @@ VariancePieces ComputeVariancePieces(const ModelFrame& frame, const ClusterParti
 
 namespace {
 
-// The per-cluster triangular factors of a one-term model in kernels::VarianceClusterView's
-// layout: [Z_c Xe_c] = Q T by Householder QR of the cluster's rows (padded with zero rows to at
-// least q + w, which changes no piece).
+// A one-term model's rows [z_i xe_i] grouped by cluster (row-major, q + w doubles each; cluster c
+// at rows [row_start[c], row_start[c+1])) and the factor arrays of kernels::VarianceClusterView
+// that ClusterRowsFactor fills.
 struct ClusterMathInput {
   int64_t clusters = 0;
   int q = 0, w = 0, nr = 0;
-  std::vector<double> lambda, patterns, tz, tzx, tx;
+  std::vector<double> lambda, patterns, rows;
+  std::vector<int64_t> row_start;
 };
 
 ClusterMathInput BuildClusterMathInput(const ModelFrame& frame, const ClusterPartition& partition,
@@ -362,42 +363,25 @@ ClusterMathInput BuildClusterMathInput(const ModelFrame& frame, const ClusterPar
   in.q = frame.random[0].q();
   in.w = static_cast<int>(pr.xe.cols());
   in.nr = pr.out.m() - 1;
-  const int q = in.q, w = in.w, qw = q + w;
+  const int q = in.q, w = in.w, d = q + w;
   const auto qq = static_cast<size_t>(q * q);
-  const auto n = static_cast<size_t>(in.clusters);
   in.lambda.assign(pr.lambda[0].data(), pr.lambda[0].data() + qq);
   for (int k = 0; k < in.nr; ++k)
     in.patterns.insert(in.patterns.end(), pr.out.params[k].e.data(),
                        pr.out.params[k].e.data() + qq);
-  in.tz.resize(qq * n);
-  in.tzx.resize(static_cast<size_t>(q * w) * n);
-  in.tx.resize(static_cast<size_t>(kernels::PackedSize(w)) * n);
+  in.row_start = partition.row_start;
+  const int64_t n = frame.n();
+  in.rows.resize(static_cast<size_t>(n * d));
   const RandomEffectTerm& term = frame.random[0];
   const int workers = std::max(1, io::ResolveThreads(threads));
   io::ParallelFor(static_cast<size_t>(workers), workers, [&](size_t wk) {
-    const int64_t c0 = in.clusters * static_cast<int64_t>(wk) / workers;
-    const int64_t c1 = in.clusters * static_cast<int64_t>(wk + 1) / workers;
-    MatrixXd rows;
-    Eigen::HouseholderQR<MatrixXd> qr;
-    for (int64_t c = c0; c < c1; ++c) {
-      const auto cc = static_cast<size_t>(c);
-      const int64_t r0 = partition.row_start[cc], r1 = partition.row_start[cc + 1];
-      rows.setZero(std::max<int64_t>(r1 - r0, qw), qw);
-      for (int64_t k = r0; k < r1; ++k) {
-        const int64_t i = partition.rows[static_cast<size_t>(k)];
-        rows.row(k - r0).head(q) = term.z.row(i);
-        rows.row(k - r0).tail(w) = pr.xe.row(i);
-      }
-      qr.compute(rows);
-      const MatrixXd& t = qr.matrixQR();  // upper triangle: T
-      for (int j = 0; j < q; ++j)
-        for (int i = 0; i < q; ++i)
-          in.tz[static_cast<size_t>(i + j * q) * n + cc] = i <= j ? t(i, j) : 0.0;
-      for (int j = 0; j < w; ++j)
-        for (int i = 0; i < q; ++i) in.tzx[static_cast<size_t>(i + j * q) * n + cc] = t(i, q + j);
-      for (int j = 0; j < w; ++j)
-        for (int i = 0; i <= j; ++i)
-          in.tx[static_cast<size_t>(kernels::PackedIndex(j, i)) * n + cc] = t(q + i, q + j);
+    const int64_t k0 = n * static_cast<int64_t>(wk) / workers;
+    const int64_t k1 = n * static_cast<int64_t>(wk + 1) / workers;
+    for (int64_t k = k0; k < k1; ++k) {
+      const int64_t i = partition.rows[static_cast<size_t>(k)];
+      double* out = in.rows.data() + k * d;
+      for (int e = 0; e < q; ++e) out[e] = term.z(i, e);
+      for (int e = 0; e < w; ++e) out[q + e] = pr.xe(i, e);
     }
   });
   return in;
@@ -462,16 +446,17 @@ VariancePieces ComputeVariancePiecesClusterMath(const ModelFrame& frame,
   const auto n = static_cast<size_t>(in.clusters);
   const auto qq = static_cast<size_t>(in.q * in.q), qw = static_cast<size_t>(in.q * in.w);
   const int np = kernels::VarianceMatrixPieces(in.nr), ns = kernels::VarianceScalars(in.nr);
-  std::vector<double> k(qq * n), yx(qw * n), h1(qw * n), y2(qw * n), bb(qw * n), b2(qw * n),
+  std::vector<double> tz(qq * n), tzx(qw * n), tx(static_cast<size_t>(kernels::PackedSize(in.w)) * n),
+      k(qq * n), yx(qw * n), h1(qw * n), y2(qw * n), bb(qw * n), b2(qw * n),
       scal(static_cast<size_t>(ns) * n);
   kernels::VarianceClusterView v;
   v.stride = static_cast<int64_t>(n);
   v.q = in.q;
   v.w = in.w;
   v.nr = in.nr;
-  v.tz = in.tz.data();
-  v.tzx = in.tzx.data();
-  v.tx = in.tx.data();
+  v.tz = tz.data();
+  v.tzx = tzx.data();
+  v.tx = tx.data();
   v.k = k.data();
   v.yx = yx.data();
   v.h1 = h1.data();
@@ -482,6 +467,8 @@ VariancePieces ComputeVariancePiecesClusterMath(const ModelFrame& frame,
   const int w = in.w;
   std::vector<double> pieces(static_cast<size_t>(np) * w * w, 0.0), scalars(ns, 0.0), part(np);
   for (int64_t c = 0; c < in.clusters; ++c) {
+    kernels::ClusterRowsFactor(v, c, in.rows.data(), in.row_start[static_cast<size_t>(c)],
+                               in.row_start[static_cast<size_t>(c) + 1]);
     kernels::ClusterVarianceFactors(v, c, in.lambda.data(), in.patterns.data());
     for (int e = 0; e < ns; ++e) scalars[e] += scal[static_cast<size_t>(e) * n + c];
     for (int b = 0; b < w; ++b)
@@ -511,9 +498,8 @@ bool ComputeVariancePiecesOnGpu(const ModelFrame& frame, const ClusterPartition&
   g.nr = in.nr;
   g.lambda = std::move(in.lambda);
   g.patterns = std::move(in.patterns);
-  g.tz = std::move(in.tz);
-  g.tzx = std::move(in.tzx);
-  g.tx = std::move(in.tx);
+  g.rows = std::move(in.rows);
+  g.row_start = std::move(in.row_start);
   gpu::GpuVarianceSums sums;
   const Status st = gpu::ComputeGpuVarianceSums(g, &sums);
   if (!st.ok()) {

@@ -19,8 +19,9 @@ Status ComputeGpuVarianceSums(const GpuVarianceInput& in, GpuVarianceSums* out) 
   const auto n = static_cast<size_t>(in.clusters);
   const size_t qq = static_cast<size_t>(in.q) * in.q, qw = static_cast<size_t>(in.q) * in.w;
   const auto ww = static_cast<size_t>(kernels::PackedSize(in.w));
-  if (in.lambda.size() != qq || in.patterns.size() != qq * in.nr || in.tz.size() != qq * n ||
-      in.tzx.size() != qw * n || in.tx.size() != ww * n)
+  if (in.lambda.size() != qq || in.patterns.size() != qq * in.nr ||
+      in.row_start.size() != n + 1 ||
+      in.rows.size() != static_cast<size_t>(in.row_start.back()) * (in.q + in.w))
     return Status::Error(Status::Code::kInvalidArgument, "variance pieces: input sizes disagree");
   std::unique_ptr<GpuContext> ctx;
   if (Status st = GpuContext::Create(&ctx); !st.ok()) return st;
@@ -28,9 +29,13 @@ Status ComputeGpuVarianceSums(const GpuVarianceInput& in, GpuVarianceSums* out) 
   const int pieces = VarianceMatrixPieces(in.nr), scalars = VarianceScalars(in.nr);
   const size_t piece_size = static_cast<size_t>(pieces) * in.w * in.w;
 
-  DeviceBuffer<double> lambda, patterns, tz, tzx, tx, k, yx, h1, y2, bb, b2, scal, partial,
+  DeviceBuffer<double> lambda, patterns, rows, tz, tzx, tx, k, yx, h1, y2, bb, b2, scal, partial,
       d_pieces, d_scalars;
-  for (auto [buf, size] : {std::pair{&lambda, qq}, {&patterns, qq * in.nr}, {&tz, qq * n},
+  DeviceBuffer<int64_t> row_start;
+  if (Status st = row_start.Allocate(n + 1); !st.ok()) return st;
+  if (Status st = row_start.CopyFromHost(in.row_start.data(), n + 1, stream); !st.ok()) return st;
+  for (auto [buf, size] : {std::pair{&lambda, qq}, {&patterns, qq * in.nr},
+                           {&rows, in.rows.size()}, {&tz, qq * n},
                            {&tzx, qw * n}, {&tx, ww * n}, {&k, qq * n}, {&yx, qw * n},
                            {&h1, qw * n}, {&y2, qw * n}, {&bb, qw * n}, {&b2, qw * n},
                            {&scal, static_cast<size_t>(scalars) * n},
@@ -38,8 +43,8 @@ Status ComputeGpuVarianceSums(const GpuVarianceInput& in, GpuVarianceSums* out) 
                            {&d_pieces, piece_size},
                            {&d_scalars, static_cast<size_t>(scalars)}})
     if (Status st = buf->Allocate(size); !st.ok()) return st;
-  for (auto [buf, host] : {std::pair{&lambda, &in.lambda}, {&patterns, &in.patterns},
-                           {&tz, &in.tz}, {&tzx, &in.tzx}, {&tx, &in.tx}})
+  for (auto [buf, host] :
+       {std::pair{&lambda, &in.lambda}, {&patterns, &in.patterns}, {&rows, &in.rows}})
     if (Status st = buf->CopyFromHost(host->data(), host->size(), stream); !st.ok()) return st;
 
   kernels::VariancePassArgs args;
@@ -57,6 +62,8 @@ Status ComputeGpuVarianceSums(const GpuVarianceInput& in, GpuVarianceSums* out) 
   args.view.bb = bb.get();
   args.view.b2 = b2.get();
   args.view.scal = scal.get();
+  args.d_rows = rows.get();
+  args.d_row_start = row_start.get();
   args.d_lambda = lambda.get();
   args.d_patterns = patterns.get();
   args.d_partial = partial.get();

@@ -1,6 +1,6 @@
 // GPU pass of the small-sample variance pieces of a one-term model (kernels/variance_kernels.h):
-// uploads the per-cluster triangular factors of [Z_c X_c e_c] once (kernels/variance_math.h),
-// runs the launches and returns the cluster sums. Plain C++ (no CUDA types): called from src/inference/ddf/ under
+// uploads the rows [z x e] grouped by cluster once, runs the launches (per-cluster QR factors,
+// kernels/variance_math.h, then the pieces) and returns the cluster sums. Plain C++ (no CUDA types): called from src/inference/ddf/ under
 // #if LMM_HAVE_CUDA. The caller maps the sums into VariancePieces (variance_pieces.cc).
 #pragma once
 
@@ -12,16 +12,15 @@
 
 namespace lmm::gpu {
 
-// Host arrays in the layout of kernels::VarianceClusterView (entry e of cluster c at
-// [e * clusters + c]).
+// Host arrays: lambda and patterns column-major; rows row-major, q + w doubles per row, cluster c
+// at rows [row_start[c], row_start[c + 1]).
 struct GpuVarianceInput {
   int64_t clusters = 0;
   int q = 0, w = 0, nr = 0;
   std::vector<double> lambda;    // q x q column-major, lower triangular
   std::vector<double> patterns;  // nr x (q x q)
-  std::vector<double> tz;        // q*q x clusters
-  std::vector<double> tzx;       // q*w x clusters
-  std::vector<double> tx;        // PackedSize(w) x clusters
+  std::vector<double> rows;      // n x (q + w)
+  std::vector<int64_t> row_start;  // clusters + 1
 };
 
 struct GpuVarianceSums {
