@@ -99,13 +99,13 @@ int Main(int argc, char** argv) {
   std::string reason;
   bool gpu_ok = true;
   const double cpu_pieces_s = BestSeconds(repeats, [&] {
-    cpu_pieces = inference::ddf::ComputeVariancePieces(frame, part, layout, core.theta,
-                                                       core.sigma2, core.beta);
+    cpu_pieces = inference::ddf::ComputeVariancePieces(frame, part, layout, core.theta, core.sigma2,
+                                                       core.beta);
   });
   const double gpu_pieces_s = BestSeconds(repeats, [&] {
-    gpu_ok = gpu_ok && inference::ddf::ComputeVariancePiecesOnGpu(frame, part, layout, core.theta,
-                                                                  core.sigma2, core.beta, 0,
-                                                                  &gpu_pieces, &reason);
+    gpu_ok = gpu_ok &&
+             inference::ddf::ComputeVariancePiecesOnGpu(
+                 frame, part, layout, core.theta, core.sigma2, core.beta, 0, &gpu_pieces, &reason);
   });
   if (!gpu_ok) {
     std::printf("gpu_ddf_bench: the GPU pass failed: %s\n", reason.c_str());
@@ -125,9 +125,8 @@ int Main(int argc, char** argv) {
       fe.estimate = core.beta(j);
       fit.fixed_effects.push_back(fe);
     }
-    const inference::ddf::FittedModel model{frame,     layout,    core.theta,
-                                            core.sigma2, core.beta, core.beta_covariance,
-                                            true};
+    const inference::ddf::FittedModel model{
+        frame, layout, core.theta, core.sigma2, core.beta, core.beta_covariance, true};
     inference::ddf::SmallSampleOptions options;
     options.method = DdfMethod::kKenwardRoger;
     inference::ddf::ApplySmallSampleInference(model, options, &fit);
@@ -139,15 +138,15 @@ int Main(int argc, char** argv) {
   double df_diff = 0, se_diff = 0, dendf_diff = 0;
   for (size_t j = 0; j < cpu_fit.fixed_effects.size(); ++j) {
     df_diff = std::max(df_diff, RelDiff(gpu_fit.fixed_effects[j].df, cpu_fit.fixed_effects[j].df));
-    se_diff = std::max(se_diff, RelDiff(gpu_fit.fixed_effects[j].std_error,
-                                        cpu_fit.fixed_effects[j].std_error));
+    se_diff = std::max(
+        se_diff, RelDiff(gpu_fit.fixed_effects[j].std_error, cpu_fit.fixed_effects[j].std_error));
   }
   for (size_t t = 0; t < cpu_fit.tests.size(); ++t)
     dendf_diff = std::max(dendf_diff, RelDiff(gpu_fit.tests[t].dendf, cpu_fit.tests[t].dendf));
   std::printf("KR      cpu %9.3f s   gpu %9.3f s   speedup %6.1fx\n", cpu_kr_s, gpu_kr_s,
               cpu_kr_s / gpu_kr_s);
-  std::printf("max relative difference: df %.2e   SE %.2e   tests' dendf %.2e\n", df_diff,
-              se_diff, dendf_diff);
+  std::printf("max relative difference: df %.2e   SE %.2e   tests' dendf %.2e\n", df_diff, se_diff,
+              dendf_diff);
   for (size_t j = 0; j < cpu_fit.fixed_effects.size(); ++j)
     std::printf("  %-12s df cpu %.10g gpu %.10g\n", cpu_fit.fixed_effects[j].term.c_str(),
                 cpu_fit.fixed_effects[j].df, gpu_fit.fixed_effects[j].df);

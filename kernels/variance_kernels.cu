@@ -42,8 +42,8 @@ __device__ inline double BlockTreeSum(double* sh, double x) {
 // clusters [split * per, (split + 1) * per). Writes d_partial[(piece * w^2 + entry) * splits +
 // split].
 __global__ void __launch_bounds__(kSumThreads)
-    VarianceEntryKernel(VarianceClusterView v, const double* __restrict__ d_patterns,
-                        int pieces, int64_t per, double* __restrict__ d_partial) {
+    VarianceEntryKernel(VarianceClusterView v, const double* __restrict__ d_patterns, int pieces,
+                        int64_t per, double* __restrict__ d_partial) {
   __shared__ double sh[kSumThreads];
   const int w = v.w;
   const int entry = blockIdx.x;
@@ -103,7 +103,7 @@ cudaError_t LaunchVariancePass(const VariancePassArgs& a, cudaStream_t stream,
     const int64_t needed = (clusters + kFactorThreads - 1) / kFactorThreads;
     const int blocks = static_cast<int>(needed < 65535 ? needed : 65535);
     VarianceFactorKernel<<<blocks, kFactorThreads, 0, stream>>>(v, a.d_rows, a.d_row_start,
-                                                                 a.d_lambda, a.d_patterns);
+                                                                a.d_lambda, a.d_patterns);
     const cudaError_t status = Checked(stream, sync_each_launch);
     if (status != cudaSuccess) return status;
   }
@@ -113,8 +113,7 @@ cudaError_t LaunchVariancePass(const VariancePassArgs& a, cudaStream_t stream,
   const dim3 grid(static_cast<unsigned>(v.w * v.w),
                   static_cast<unsigned>((pieces + kVarianceChunk - 1) / kVarianceChunk),
                   static_cast<unsigned>(splits));
-  VarianceEntryKernel<<<grid, kSumThreads, 0, stream>>>(v, a.d_patterns, pieces, per,
-                                                        a.d_partial);
+  VarianceEntryKernel<<<grid, kSumThreads, 0, stream>>>(v, a.d_patterns, pieces, per, a.d_partial);
   cudaError_t status = Checked(stream, sync_each_launch);
   if (status != cudaSuccess) return status;
   const int outputs = pieces * v.w * v.w;

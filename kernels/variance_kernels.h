@@ -32,14 +32,14 @@ inline int VarianceSplits(int64_t clusters) {
 }
 
 struct VariancePassArgs {
-  VarianceClusterView view;             // device pointers; stride = number of clusters
-  const double* d_rows = nullptr;       // rows [z xe] grouped by cluster, q + w doubles each
-  const int64_t* d_row_start = nullptr; // clusters + 1
-  const double* d_lambda = nullptr;     // q x q column-major, lower triangular
-  const double* d_patterns = nullptr;   // nr x (q x q)
-  double* d_partial = nullptr;          // VarianceMatrixPieces(nr) x w x w x VarianceSplits
-  double* d_pieces = nullptr;           // VarianceMatrixPieces(nr) x w x w: piece * w^2 + a + b w
-  double* d_scalars = nullptr;          // VarianceScalars(nr)
+  VarianceClusterView view;              // device pointers; stride = number of clusters
+  const double* d_rows = nullptr;        // rows [z xe] grouped by cluster, q + w doubles each
+  const int64_t* d_row_start = nullptr;  // clusters + 1
+  const double* d_lambda = nullptr;      // q x q column-major, lower triangular
+  const double* d_patterns = nullptr;    // nr x (q x q)
+  double* d_partial = nullptr;           // VarianceMatrixPieces(nr) x w x w x VarianceSplits
+  double* d_pieces = nullptr;            // VarianceMatrixPieces(nr) x w x w: piece * w^2 + a + b w
+  double* d_scalars = nullptr;           // VarianceScalars(nr)
 };
 
 // Requires view.q <= kMaxClusterQ, view.w <= kMaxClusterW, view.nr <= kMaxVarianceParams.

@@ -161,8 +161,8 @@ LMM_HD inline void ClusterVarianceFactors(const VarianceClusterView& v, int64_t 
   if (!ok) {
     for (int e = 0; e < q * q; ++e) v.k[e * st + c] = 0.0;
     for (int e = 0; e < q * w; ++e)
-      v.yx[e * st + c] = v.h1[e * st + c] = v.y2[e * st + c] = v.bb[e * st + c] =
-          v.b2[e * st + c] = 0.0;
+      v.yx[e * st + c] = v.h1[e * st + c] = v.y2[e * st + c] = v.bb[e * st + c] = v.b2[e * st + c] =
+          0.0;
     for (int e = 0; e < ns - 1; ++e) v.scal[e * st + c] = 0.0;
     v.scal[(ns - 1) * st + c] = 1.0;
     return;

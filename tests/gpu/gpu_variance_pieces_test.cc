@@ -105,13 +105,13 @@ TEST(GpuVariancePieces, MatchTheCpuEngines) {
                                                            sigma2, core.beta, 0, &gpu, &reason))
         << c.name << ": " << reason;
     ExpectClose(gpu,
-                inference::ddf::ComputeVariancePiecesClusterMath(c.frame, part, layout,
-                                                                 core.theta, sigma2, core.beta),
+                inference::ddf::ComputeVariancePiecesClusterMath(c.frame, part, layout, core.theta,
+                                                                 sigma2, core.beta),
                 1e-12, c.name + " vs host cluster math");
-    ExpectClose(gpu,
-                inference::ddf::ComputeVariancePieces(c.frame, part, layout, core.theta, sigma2,
-                                                      core.beta),
-                1e-10, c.name + " vs row engine");
+    ExpectClose(
+        gpu,
+        inference::ddf::ComputeVariancePieces(c.frame, part, layout, core.theta, sigma2, core.beta),
+        1e-10, c.name + " vs row engine");
   }
 }
 
@@ -159,10 +159,8 @@ FitResult Apply(const ModelFrame& frame, const FitCoreResult& core, DdfMethod me
     fe.estimate = core.beta(j);
     fit.fixed_effects.push_back(fe);
   }
-  const inference::ddf::FittedModel model{frame,      layout,
-                                          core.theta, core.sigma2,
-                                          core.beta,  core.beta_covariance,
-                                          true};
+  const inference::ddf::FittedModel model{
+      frame, layout, core.theta, core.sigma2, core.beta, core.beta_covariance, true};
   inference::ddf::SmallSampleOptions options;
   options.method = method;
   inference::ddf::ApplySmallSampleInference(model, options, &fit);
@@ -192,9 +190,8 @@ TEST(GpuVariancePieces, SmallSampleInferenceMatchesTheCpuPath) {
   for (const Case& c : Cases()) {
     const FitCoreResult core = FitCore(c.frame, FitCoreOptions{});
     for (DdfMethod method : {DdfMethod::kKenwardRoger, DdfMethod::kSatterthwaite})
-      ExpectSameInference(Apply(c.frame, core, method, "gpu"),
-                          Apply(c.frame, core, method, "cpu"), 1e-8,
-                          c.name + " " + inference::ddf::DdfMethodName(method));
+      ExpectSameInference(Apply(c.frame, core, method, "gpu"), Apply(c.frame, core, method, "cpu"),
+                          1e-8, c.name + " " + inference::ddf::DdfMethodName(method));
   }
 }
 
@@ -207,9 +204,8 @@ TEST(GpuVariancePieces, WithoutADeviceTheCpuEngineRuns) {
   const FitCoreResult core = FitCore(c.frame, FitCoreOptions{});
   VariancePieces out;
   std::string reason;
-  EXPECT_FALSE(inference::ddf::ComputeVariancePiecesOnGpu(c.frame, part, layout, core.theta,
-                                                          core.sigma2, core.beta, 0, &out,
-                                                          &reason));
+  EXPECT_FALSE(inference::ddf::ComputeVariancePiecesOnGpu(
+      c.frame, part, layout, core.theta, core.sigma2, core.beta, 0, &out, &reason));
   EXPECT_FALSE(reason.empty());
   const FitResult gpu = Apply(c.frame, core, DdfMethod::kKenwardRoger, "gpu");
   const FitResult cpu = Apply(c.frame, core, DdfMethod::kKenwardRoger, "cpu");

@@ -11,6 +11,8 @@
 //    every piece to 1e-10 relative (Frobenius; both engines form sums of products, rows against
 //    per-cluster QR factors, so they differ by rounding only);
 //  - at theta 30, the engine against a long double n x n reference.
+#include "variance_math.h"
+
 #include <gtest/gtest.h>
 
 #include <Eigen/Dense>
@@ -22,7 +24,6 @@
 #include "lmm/load.h"
 #include "model/theta_layout.h"
 #include "simulated_frame.h"
-#include "variance_math.h"
 
 namespace lmm {
 namespace {
@@ -104,7 +105,9 @@ TEST(VarianceMathTest, RowsFactorMatchesEigenQr) {
     EXPECT_LE((t.transpose() * t - gram).norm(), 1e-14 * std::max(gram.norm(), 1.0)) << rows;
     EXPECT_EQ(t.triangularView<Eigen::StrictlyLower>().toDenseMatrix().norm(), 0.0);
     if (rows >= q + w) {
-      const MatrixXd r = Eigen::HouseholderQR<MatrixXd>(a).matrixQR().topRows(q + w)
+      const MatrixXd r = Eigen::HouseholderQR<MatrixXd>(a)
+                             .matrixQR()
+                             .topRows(q + w)
                              .triangularView<Eigen::Upper>();
       EXPECT_LE((t.cwiseAbs() - r.cwiseAbs()).norm(), 1e-13 * r.norm()) << rows;
       EXPECT_GE(t.diagonal().minCoeff(), 0.0);
@@ -321,8 +324,7 @@ TEST(VarianceMathTest, EngineMatchesLongDoubleReferenceAtLargeTheta) {
   for (int k = 0; k < b.m(); ++k) {
     EXPECT_LT(rel(b.p[k], vix.transpose() * g[k] * vix), 5e-10) << "P_" << k;
     for (int j = 0; j < b.m(); ++j)
-      EXPECT_LT(rel(b.Q(k, j), vix.transpose() * g[k] * vi * g[j] * vix), 5e-10)
-          << "Q_" << k << j;
+      EXPECT_LT(rel(b.Q(k, j), vix.transpose() * g[k] * vi * g[j] * vix), 5e-10) << "Q_" << k << j;
   }
   EXPECT_LT(rel(b.cov_beta, (x.transpose() * vix).inverse()), 1e-12);
 }

@@ -125,10 +125,10 @@ void ApplySmallSampleInference(const FittedModel& model, const SmallSampleOption
     // A fit on the GPU backend computes the pieces of one-term models on the device too (the same
     // sums to rounding); anything it cannot do falls back to the CPU engine.
     std::string gpu_failure;
-    const bool on_gpu = fit->backend == "gpu" && ClusterMathApplies(frame, partition) &&
-                        ComputeVariancePiecesOnGpu(frame, partition, model.layout, model.theta,
-                                                   model.sigma2, model.beta, options.threads,
-                                                   &pieces, &gpu_failure);
+    const bool on_gpu =
+        fit->backend == "gpu" && ClusterMathApplies(frame, partition) &&
+        ComputeVariancePiecesOnGpu(frame, partition, model.layout, model.theta, model.sigma2,
+                                   model.beta, options.threads, &pieces, &gpu_failure);
     if (!on_gpu)
       pieces = ComputeVariancePieces(frame, partition, model.layout, model.theta, model.sigma2,
                                      model.beta, options.threads);

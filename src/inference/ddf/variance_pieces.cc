@@ -347,8 +347,7 @@ VariancePieces ComputeVariancePieces(const ModelFrame& frame, const ClusterParti
 namespace {
 
 // A one-term model's rows [z_i xe_i] grouped by cluster (row-major, q + w doubles each; cluster c
-// at rows [row_start[c], row_start[c+1])) and the factor arrays of kernels::VarianceClusterView
-// that ClusterRowsFactor fills.
+// at rows [row_start[c], row_start[c+1])), the input of kernels::ClusterRowsFactor.
 struct ClusterMathInput {
   int64_t clusters = 0;
   int q = 0, w = 0, nr = 0;
@@ -446,9 +445,9 @@ VariancePieces ComputeVariancePiecesClusterMath(const ModelFrame& frame,
   const auto n = static_cast<size_t>(in.clusters);
   const auto qq = static_cast<size_t>(in.q * in.q), qw = static_cast<size_t>(in.q * in.w);
   const int np = kernels::VarianceMatrixPieces(in.nr), ns = kernels::VarianceScalars(in.nr);
-  std::vector<double> tz(qq * n), tzx(qw * n), tx(static_cast<size_t>(kernels::PackedSize(in.w)) * n),
-      k(qq * n), yx(qw * n), h1(qw * n), y2(qw * n), bb(qw * n), b2(qw * n),
-      scal(static_cast<size_t>(ns) * n);
+  std::vector<double> tz(qq * n), tzx(qw * n),
+      tx(static_cast<size_t>(kernels::PackedSize(in.w)) * n), k(qq * n), yx(qw * n), h1(qw * n),
+      y2(qw * n), bb(qw * n), b2(qw * n), scal(static_cast<size_t>(ns) * n);
   kernels::VarianceClusterView v;
   v.stride = static_cast<int64_t>(n);
   v.q = in.q;

@@ -60,8 +60,8 @@ VariancePieces ComputeVariancePieces(const ModelFrame& frame, const ClusterParti
 
 // The cluster-math engine of one-term models (kernels/variance_math.h; the GPU kernels run the
 // same functions): each cluster enters through the triangular factor of its rows [Z_c X_c e_c]
-// (Householder QR), and every piece is a sum of products of those factors, as stable as the row
-// engine's sums over rows; the two agree to rounding.
+// (Givens rotations over its rows), and every piece is a sum of products of those factors, at
+// least as stable as the row engine's sums over rows; the two agree to rounding.
 // Applies to one random-effect term whose clusters are its levels, q <= kernels::kMaxClusterQ,
 // p + 1 <= kernels::kMaxClusterW, at most kernels::kMaxVarianceParams random parameters.
 bool ClusterMathApplies(const ModelFrame& frame, const ClusterPartition& partition);

@@ -19,8 +19,7 @@ Status ComputeGpuVarianceSums(const GpuVarianceInput& in, GpuVarianceSums* out) 
   const auto n = static_cast<size_t>(in.clusters);
   const size_t qq = static_cast<size_t>(in.q) * in.q, qw = static_cast<size_t>(in.q) * in.w;
   const auto ww = static_cast<size_t>(kernels::PackedSize(in.w));
-  if (in.lambda.size() != qq || in.patterns.size() != qq * in.nr ||
-      in.row_start.size() != n + 1 ||
+  if (in.lambda.size() != qq || in.patterns.size() != qq * in.nr || in.row_start.size() != n + 1 ||
       in.rows.size() != static_cast<size_t>(in.row_start.back()) * (in.q + in.w))
     return Status::Error(Status::Code::kInvalidArgument, "variance pieces: input sizes disagree");
   std::unique_ptr<GpuContext> ctx;
@@ -34,10 +33,18 @@ Status ComputeGpuVarianceSums(const GpuVarianceInput& in, GpuVarianceSums* out) 
   DeviceBuffer<int64_t> row_start;
   if (Status st = row_start.Allocate(n + 1); !st.ok()) return st;
   if (Status st = row_start.CopyFromHost(in.row_start.data(), n + 1, stream); !st.ok()) return st;
-  for (auto [buf, size] : {std::pair{&lambda, qq}, {&patterns, qq * in.nr},
-                           {&rows, in.rows.size()}, {&tz, qq * n},
-                           {&tzx, qw * n}, {&tx, ww * n}, {&k, qq * n}, {&yx, qw * n},
-                           {&h1, qw * n}, {&y2, qw * n}, {&bb, qw * n}, {&b2, qw * n},
+  for (auto [buf, size] : {std::pair{&lambda, qq},
+                           {&patterns, qq * in.nr},
+                           {&rows, in.rows.size()},
+                           {&tz, qq * n},
+                           {&tzx, qw * n},
+                           {&tx, ww * n},
+                           {&k, qq * n},
+                           {&yx, qw * n},
+                           {&h1, qw * n},
+                           {&y2, qw * n},
+                           {&bb, qw * n},
+                           {&b2, qw * n},
                            {&scal, static_cast<size_t>(scalars) * n},
                            {&partial, piece_size * kernels::VarianceSplits(in.clusters)},
                            {&d_pieces, piece_size},

@@ -1,7 +1,8 @@
 // GPU pass of the small-sample variance pieces of a one-term model (kernels/variance_kernels.h):
 // uploads the rows [z x e] grouped by cluster once, runs the launches (per-cluster QR factors,
-// kernels/variance_math.h, then the pieces) and returns the cluster sums. Plain C++ (no CUDA types): called from src/inference/ddf/ under
-// #if LMM_HAVE_CUDA. The caller maps the sums into VariancePieces (variance_pieces.cc).
+// kernels/variance_math.h, then the pieces) and returns the cluster sums. Plain C++ (no CUDA
+// types): called from src/inference/ddf/ under #if LMM_HAVE_CUDA. The caller maps the sums into
+// VariancePieces (variance_pieces.cc).
 #pragma once
 
 #include <cstdint>
@@ -17,9 +18,9 @@ namespace lmm::gpu {
 struct GpuVarianceInput {
   int64_t clusters = 0;
   int q = 0, w = 0, nr = 0;
-  std::vector<double> lambda;    // q x q column-major, lower triangular
-  std::vector<double> patterns;  // nr x (q x q)
-  std::vector<double> rows;      // n x (q + w)
+  std::vector<double> lambda;      // q x q column-major, lower triangular
+  std::vector<double> patterns;    // nr x (q x q)
+  std::vector<double> rows;        // n x (q + w)
   std::vector<int64_t> row_start;  // clusters + 1
 };
 
