@@ -91,6 +91,17 @@ class Evaluator {
   explicit Evaluator(const ModelFrame& frame)
       : layout_(frame), n_(frame.n()), p_(frame.p()), beta_(frame.p()), rx_(frame.p(), frame.p()) {}
 
+  // Sets the queries' values from a host finish's solution (any type with the fields logdet_l,
+  // logdet_rx, pwrss, beta and rx, e.g. gpu::OneTermSolution), copied unchanged.
+  template <class Solution>
+  void TakeSolution(const Solution& solution) {
+    logdet_l_ = solution.logdet_l;
+    logdet_rx_ = solution.logdet_rx;
+    pwrss_ = solution.pwrss;
+    beta_ = solution.beta;
+    rx_ = solution.rx;
+  }
+
   ThetaLayout layout_;
   int64_t n_;
   int p_;

@@ -26,11 +26,7 @@ Status LockstepEvaluator::Update(std::span<const double> theta) {
   if (!s.ok()) return s;
   s = gpu::FinishOneTerm(pieces_.finish, reduction_, &solution_);
   if (!s.ok()) return s;
-  logdet_l_ = solution_.logdet_l;
-  logdet_rx_ = solution_.logdet_rx;
-  pwrss_ = solution_.pwrss;
-  beta_ = solution_.beta;
-  rx_ = solution_.rx;
+  TakeSolution(solution_);
   return Status::Ok();
 }
 

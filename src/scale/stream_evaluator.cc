@@ -112,11 +112,7 @@ Status StreamEvaluator::Update(std::span<const double> theta) {
   if (!local.ok()) return local;
   const Status s = gpu::FinishOneTerm(pieces_.cp, r, &solution_);
   if (!s.ok()) return s;
-  logdet_l_ = solution_.logdet_l;
-  logdet_rx_ = solution_.logdet_rx;
-  pwrss_ = solution_.pwrss;
-  beta_ = solution_.beta;
-  rx_ = solution_.rx;
+  TakeSolution(solution_);
   return Status::Ok();
 }
 

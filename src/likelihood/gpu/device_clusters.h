@@ -37,7 +37,7 @@ class DeviceClusters {
   DeviceClusters(const DeviceClusters&) = delete;
   DeviceClusters& operator=(const DeviceClusters&) = delete;
 
-  int64_t blocks() const { return blocks_; }
+  int64_t blocks() const;
   // Per block b (clusters [b * block, min((b + 1) * block, clusters))): the sums of HostClusterPass
   // over the block at Lambda (q x q column-major, host memory), in the kernels' fixed order.
   Status ReduceBlocks(const double* lambda, std::vector<ClusterReduction>* out);
@@ -49,12 +49,10 @@ class DeviceClusters {
   DeviceClusters();
 
   std::unique_ptr<Device> dev_;
-  int64_t clusters_ = 0, block_ = 0, blocks_ = 0;
+  int64_t clusters_ = 0;
   int q_ = 0, w_ = 0;
   int64_t device_bytes_ = 0;
   std::string description_;
-  std::vector<double> result_;         // blocks x ReducedEntries(w), as downloaded
-  std::vector<long long> failed_;      // blocks
 };
 
 }  // namespace lmm::gpu

@@ -9,9 +9,9 @@
 #include <thread>
 #include <utility>
 
-#include "cluster_kernels.h"
+#include "cluster_shape.h"
 #include "likelihood/cpu/thread_pool.h"
-#include "likelihood/gpu/cuda_status.h"
+#include "likelihood/gpu/cluster_pass.h"
 #include "likelihood/gpu/device_buffer.h"
 #include "likelihood/gpu/gpu_context.h"
 #include "likelihood/gpu/gpu_multi_evaluator.h"
@@ -24,11 +24,7 @@ namespace lmm {
 struct GpuEvaluator::Device {
   std::unique_ptr<gpu::GpuContext> ctx;
   gpu::DeviceBuffer<double> d_d, d_panel;  // cross-products, ClusterView layout
-  gpu::DeviceBuffer<double> d_lambda;      // q x q
-  gpu::DeviceBuffer<double> d_partials;    // ReducedEntries(w) x blocks
-  gpu::DeviceBuffer<long long> d_block_failed;
-  gpu::DeviceBuffer<double> d_result;  // ReducedEntries(w)
-  gpu::DeviceBuffer<long long> d_failed;
+  gpu::ClusterPass pass;                   // one block of all clusters
 };
 
 namespace {
@@ -113,8 +109,7 @@ std::optional<DeviceReport> GpuEvaluator::device_report() const {
   const Device& dev = *dev_;
   DeviceReport r;
   r.name = dev.ctx->Describe();
-  r.device_bytes = gpu::TotalBytes(dev.d_d, dev.d_panel, dev.d_lambda, dev.d_partials,
-                                   dev.d_block_failed, dev.d_result, dev.d_failed);
+  r.device_bytes = gpu::TotalBytes(dev.d_d, dev.d_panel) + dev.pass.device_bytes();
   r.device_pass = row_pass_.on_device;
   r.pass_rows = row_pass_.rows;
   r.pass_chunk_rows = row_pass_.chunk_rows;
@@ -220,18 +215,8 @@ Status GpuEvaluator::InitFromDevicePass(const ModelFrame& frame,
 }
 
 Status GpuEvaluator::AllocateEvaluationBuffers() {
-  const int q = host_.q, w = host_.w;
-  const int entries = kernels::ReducedEntries(w);
-  const kernels::ClusterPassShape shape = kernels::ShapeClusterPass(host_.clusters);
-  lambda_.assign(q * q, 0.0);
-  result_.assign(entries, 0.0);
-  Device& dev = *dev_;
-  for (const Status& step : {dev.d_lambda.Allocate(q * q),
-                             dev.d_partials.Allocate(static_cast<size_t>(entries) * shape.blocks),
-                             dev.d_block_failed.Allocate(shape.blocks),
-                             dev.d_result.Allocate(entries), dev.d_failed.Allocate(1)})
-    if (!step.ok()) return step;
-  return Status::Ok();
+  lambda_.assign(host_.q * host_.q, 0.0);
+  return dev_->pass.Allocate(host_.q, host_.w, host_.clusters, gpu::kOneBlock);
 }
 
 Status GpuEvaluator::Update(std::span<const double> theta) {
@@ -239,37 +224,13 @@ Status GpuEvaluator::Update(std::span<const double> theta) {
     return Status::Error(Status::Code::kInvalidArgument, "evaluator: theta has the wrong length");
   layout_.term(0).FillLambda(layout_.TermTheta(theta, 0), lambda_.data());
   Device& dev = *dev_;
-  const cudaStream_t stream = dev.ctx->stream();
-  Status s = dev.d_lambda.CopyFromHost(lambda_.data(), lambda_.size(), stream);
+  Status s =
+      dev.pass.Run(*dev.ctx, {host_.clusters, host_.q, host_.w, dev.d_d.get(), dev.d_panel.get()},
+                   lambda_.data(), std::span<gpu::ClusterReduction>(&reduction_, 1));
   if (!s.ok()) return s;
-  kernels::ClusterPassArgs args;
-  args.view = {host_.clusters, host_.q, host_.w, dev.d_d.get(), dev.d_panel.get()};
-  args.begin = 0;
-  args.count = host_.clusters;
-  args.d_lambda = dev.d_lambda.get();
-  args.d_partials = dev.d_partials.get();
-  args.d_block_failed = dev.d_block_failed.get();
-  args.d_result = dev.d_result.get();
-  args.d_failed = dev.d_failed.get();
-  LMM_CUDA_RETURN_IF_ERROR(kernels::LaunchClusterPass(args, stream, dev.ctx->sync_each_launch()));
-  long long failed = -1;
-  s = dev.d_result.CopyToHost(result_.data(), result_.size(), stream);
-  if (!s.ok()) return s;
-  s = dev.d_failed.CopyToHost(&failed, 1, stream);
-  if (!s.ok()) return s;
-  s = dev.ctx->Synchronize();
-  if (!s.ok()) return s;
-
-  reduction_.downdate.assign(result_.begin(), result_.end() - 1);
-  reduction_.logdet = result_.back();
-  reduction_.first_failed = failed;
   s = gpu::FinishOneTerm(cp_, reduction_, &solution_);
   if (!s.ok()) return s;
-  logdet_l_ = solution_.logdet_l;
-  logdet_rx_ = solution_.logdet_rx;
-  pwrss_ = solution_.pwrss;
-  beta_ = solution_.beta;
-  rx_ = solution_.rx;
+  TakeSolution(solution_);
   return Status::Ok();
 }
 

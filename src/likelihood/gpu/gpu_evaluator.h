@@ -71,7 +71,6 @@ class GpuEvaluator final : public Evaluator {
   cpu::CrossProducts cp_;  // [X y]'[X y] and the centering; per-level arrays released
   gpu::HostClusters host_;
   std::vector<double> lambda_;  // q x q at the last Update
-  std::vector<double> result_;  // reduced entries as downloaded
   gpu::ClusterReduction reduction_;
   gpu::OneTermSolution solution_;
   gpu::RowPassStats row_pass_;

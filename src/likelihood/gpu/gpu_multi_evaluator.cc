@@ -235,11 +235,7 @@ Status GpuMultiTermEvaluator::Update(std::span<const double> theta) {
   if (!std::isfinite(solution_.pwrss) || !std::isfinite(solution_.logdet_rx))
     return Status::Error(Status::Code::kNotPositiveDefinite,
                          "evaluator: dense block of the factor is not positive definite");
-  logdet_l_ = solution_.logdet_l;
-  logdet_rx_ = solution_.logdet_rx;
-  pwrss_ = solution_.pwrss;
-  beta_ = solution_.beta;
-  rx_ = solution_.rx;
+  TakeSolution(solution_);
   theta_.assign(theta.begin(), theta.end());
   mirror_current_ = false;
   return Status::Ok();

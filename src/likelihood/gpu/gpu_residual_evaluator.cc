@@ -4,7 +4,8 @@
 
 #include <utility>
 
-#include "cluster_kernels.h"
+#include "cluster_shape.h"
+#include "likelihood/gpu/cluster_pass.h"
 #include "likelihood/gpu/cuda_status.h"
 #include "likelihood/gpu/device_buffer.h"
 #include "likelihood/gpu/gpu_context.h"
@@ -25,11 +26,7 @@ struct GpuResidualEvaluator::Device {
   gpu::DeviceBuffer<double> d_shift;       // per u
   gpu::DeviceBuffer<double> d_a;           // PackedSize(w)
   gpu::DeviceBuffer<double> d_d, d_panel;  // ClusterView layout, written per u
-  gpu::DeviceBuffer<double> d_lambda;
-  gpu::DeviceBuffer<double> d_partials;  // ReducedEntries(w) x blocks (both passes)
-  gpu::DeviceBuffer<long long> d_block_failed;
-  gpu::DeviceBuffer<double> d_result;
-  gpu::DeviceBuffer<long long> d_failed;
+  gpu::ClusterPass pass;                   // one block; its partials also serve the whitening
 };
 
 namespace {
@@ -113,9 +110,8 @@ std::optional<DeviceReport> GpuResidualEvaluator::device_report() const {
   DeviceReport r;
   r.name = dev.ctx->Describe();
   r.device_bytes = gpu::TotalBytes(dev.d_rows, dev.d_offsets, dev.d_pattern, dev.d_inverse_offset,
-                                   dev.d_inverses, dev.d_shift, dev.d_a, dev.d_d, dev.d_panel,
-                                   dev.d_lambda, dev.d_partials, dev.d_block_failed, dev.d_result,
-                                   dev.d_failed);
+                                   dev.d_inverses, dev.d_shift, dev.d_a, dev.d_d, dev.d_panel) +
+                   dev.pass.device_bytes();
   return r;
 }
 
@@ -145,10 +141,7 @@ Status GpuResidualEvaluator::Init() {
   cp_.m = w;
   cp_.a = Eigen::MatrixXd::Zero(w, w);
   cp_.centering = gpu::Uncentered(frame_.p());
-  const int entries = kernels::ReducedEntries(w);
-  const kernels::ClusterPassShape shape = kernels::ShapeClusterPass(rows_.clusters);
   lambda_.assign(static_cast<size_t>(q * q), 0.0);
-  result_.assign(static_cast<size_t>(entries), 0.0);
   a_packed_.assign(static_cast<size_t>(kernels::PackedSize(w)), 0.0);
 
   Device& dev = *dev_;
@@ -163,10 +156,7 @@ Status GpuResidualEvaluator::Init() {
         dev.d_a.Allocate(static_cast<size_t>(kernels::PackedSize(w))),
         dev.d_d.Allocate(static_cast<size_t>(kernels::PackedSize(q)) * clusters),
         dev.d_panel.Allocate(static_cast<size_t>(w * q) * clusters),
-        dev.d_lambda.Allocate(static_cast<size_t>(q * q)),
-        dev.d_partials.Allocate(static_cast<size_t>(entries) * static_cast<size_t>(shape.blocks)),
-        dev.d_block_failed.Allocate(static_cast<size_t>(shape.blocks)),
-        dev.d_result.Allocate(static_cast<size_t>(entries)), dev.d_failed.Allocate(1)})
+        dev.pass.Allocate(q, w, rows_.clusters, gpu::kOneBlock)})
     if (!step.ok()) return step;
   for (const Status& step :
        {dev.d_rows.CopyFromHost(rows_.rows.data(), rows_.rows.size(), stream),
@@ -215,7 +205,7 @@ Status GpuResidualEvaluator::SetResidualParameters(std::span<const double> u) {
                dev.d_shift.get()};
   args.d_d = dev.d_d.get();
   args.d_panel = dev.d_panel.get();
-  args.d_partials = dev.d_partials.get();
+  args.d_partials = dev.pass.partials();
   args.d_result = dev.d_a.get();
   LMM_CUDA_RETURN_IF_ERROR(kernels::LaunchWhitenPass(args, stream, dev.ctx->sync_each_launch()));
   s = dev.d_a.CopyToHost(a_packed_.data(), a_packed_.size(), stream);
@@ -235,37 +225,14 @@ Status GpuResidualEvaluator::Update(std::span<const double> theta) {
     return Status::Error(Status::Code::kInvalidArgument, "evaluator: theta has the wrong length");
   layout_.term(0).FillLambda(layout_.TermTheta(theta, 0), lambda_.data());
   Device& dev = *dev_;
-  const cudaStream_t stream = dev.ctx->stream();
-  Status s = dev.d_lambda.CopyFromHost(lambda_.data(), lambda_.size(), stream);
+  Status s =
+      dev.pass.Run(*dev.ctx, {rows_.clusters, rows_.q, rows_.w, dev.d_d.get(), dev.d_panel.get()},
+                   lambda_.data(), std::span<gpu::ClusterReduction>(&reduction_, 1));
   if (!s.ok()) return s;
-  kernels::ClusterPassArgs args;
-  args.view = {rows_.clusters, rows_.q, rows_.w, dev.d_d.get(), dev.d_panel.get()};
-  args.begin = 0;
-  args.count = rows_.clusters;
-  args.d_lambda = dev.d_lambda.get();
-  args.d_partials = dev.d_partials.get();
-  args.d_block_failed = dev.d_block_failed.get();
-  args.d_result = dev.d_result.get();
-  args.d_failed = dev.d_failed.get();
-  LMM_CUDA_RETURN_IF_ERROR(kernels::LaunchClusterPass(args, stream, dev.ctx->sync_each_launch()));
-  long long failed = -1;
-  s = dev.d_result.CopyToHost(result_.data(), result_.size(), stream);
-  if (!s.ok()) return s;
-  s = dev.d_failed.CopyToHost(&failed, 1, stream);
-  if (!s.ok()) return s;
-  s = dev.ctx->Synchronize();
-  if (!s.ok()) return s;
-
-  reduction_.downdate.assign(result_.begin(), result_.end() - 1);
-  reduction_.logdet = result_.back();
-  reduction_.first_failed = failed;
   s = gpu::FinishOneTerm(cp_, reduction_, &solution_);
   if (!s.ok()) return s;
-  logdet_l_ = solution_.logdet_l + logdet_r_;
-  logdet_rx_ = solution_.logdet_rx;
-  pwrss_ = solution_.pwrss;
-  beta_ = solution_.beta;
-  rx_ = solution_.rx;
+  TakeSolution(solution_);
+  logdet_l_ += logdet_r_;  // log|L|^2 + sum_c log|R_c| (the header's contract)
   return Status::Ok();
 }
 

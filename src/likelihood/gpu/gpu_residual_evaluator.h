@@ -87,7 +87,6 @@ class GpuResidualEvaluator final : public WhitenedEvaluator {
   bool whitened_ = false;
   double logdet_r_ = 0;
   std::vector<double> lambda_;
-  std::vector<double> result_;
   gpu::ClusterReduction reduction_;
   gpu::OneTermSolution solution_;
   mutable gpu::HostClusters host_;  // the cluster arrays at the last u, when downloaded
