@@ -3,22 +3,14 @@
 #include <cuda_runtime.h>
 
 #include "cluster_kernels.h"
+#include "kernel_util.cuh"
 
 namespace lmm::kernels {
 namespace {
 
-constexpr int kWarps = kClusterThreads / 32;
-constexpr int kReduceThreads = 256;
-
-// Sum over the 32 lanes in a fixed tree; lane 0 holds the result.
-__device__ inline double WarpSum(double x) {
-  for (int offset = 16; offset > 0; offset >>= 1) x += __shfl_down_sync(0xffffffffu, x, offset);
-  return x;
-}
-
 // Q > 0: q known at compile time (loops unroll, arrays stay in registers); Q == 0: any q up to
-// kMaxClusterQ. Shared memory: kWarps x entries running sums, one row per warp, each written by
-// lane 0 of its warp only.
+// kMaxClusterQ. Shared memory: kClusterWarps x entries running sums, one row per warp, each written
+// by lane 0 of its warp only.
 template <int Q>
 __global__ void __launch_bounds__(kClusterThreads)
     ClusterPassKernel(ClusterView v, int64_t begin, int64_t count, int rounds,
@@ -32,7 +24,7 @@ __global__ void __launch_bounds__(kClusterThreads)
   const int entries = ReducedEntries(w);
   const int lane = threadIdx.x & 31;
   const int warp = threadIdx.x >> 5;
-  for (int e = threadIdx.x; e < kWarps * entries; e += blockDim.x) sh_sum[e] = 0.0;
+  for (int e = threadIdx.x; e < kClusterWarps * entries; e += blockDim.x) sh_sum[e] = 0.0;
   double lambda[kQ * kQ];
   for (int e = 0; e < q * q; ++e) lambda[e] = d_lambda[e];
   __syncthreads();
@@ -60,17 +52,11 @@ __global__ void __launch_bounds__(kClusterThreads)
   }
   sh_failed[threadIdx.x] = failed;
   __syncthreads();
-  for (int e = threadIdx.x; e < entries; e += blockDim.x) {
-    double s = 0.0;
-    for (int k = 0; k < kWarps; ++k) s += sh_sum[k * entries + e];
-    d_partials[static_cast<int64_t>(e) * gridDim.x + blockIdx.x] = s;
-  }
+  for (int e = threadIdx.x; e < entries; e += blockDim.x)
+    d_partials[static_cast<int64_t>(e) * gridDim.x + blockIdx.x] = WarpRowsSum(sh_sum, entries, e);
   if (threadIdx.x == 0) {
     long long first = -1;
-    for (int t = 0; t < kClusterThreads; ++t) {
-      const long long f = sh_failed[t];
-      if (f >= 0 && (first < 0 || f < first)) first = f;
-    }
+    for (int t = 0; t < kClusterThreads; ++t) first = FirstFailed(first, sh_failed[t]);
     d_block_failed[blockIdx.x] = first;
   }
 }
@@ -81,44 +67,14 @@ __global__ void __launch_bounds__(kReduceThreads)
     ReducePartialsKernel(const double* __restrict__ d_partials, int blocks, int entries,
                          const long long* __restrict__ d_block_failed,
                          double* __restrict__ d_result, long long* __restrict__ d_failed) {
-  __shared__ double sh[kReduceThreads];
-  __shared__ long long sh_failed[kReduceThreads];
   const int e = blockIdx.x;
-  const int t = threadIdx.x;
   if (e < entries) {
-    double s = 0.0;
-    for (int b = t; b < blocks; b += kReduceThreads)
-      s += d_partials[static_cast<int64_t>(e) * blocks + b];
-    sh[t] = s;
-    __syncthreads();
-    for (int half = kReduceThreads / 2; half > 0; half >>= 1) {
-      if (t < half) sh[t] += sh[t + half];
-      __syncthreads();
-    }
-    if (t == 0) d_result[e] = sh[0];
+    const double s = BlockSum(d_partials + static_cast<int64_t>(e) * blocks, blocks);
+    if (threadIdx.x == 0) d_result[e] = s;
     return;
   }
-  long long first = -1;
-  for (int b = t; b < blocks; b += kReduceThreads) {
-    const long long f = d_block_failed[b];
-    if (f >= 0 && (first < 0 || f < first)) first = f;
-  }
-  sh_failed[t] = first;
-  __syncthreads();
-  for (int half = kReduceThreads / 2; half > 0; half >>= 1) {
-    if (t < half) {
-      const long long f = sh_failed[t + half];
-      if (f >= 0 && (sh_failed[t] < 0 || f < sh_failed[t])) sh_failed[t] = f;
-    }
-    __syncthreads();
-  }
-  if (t == 0) d_failed[0] = sh_failed[0];
-}
-
-cudaError_t Checked(cudaStream_t stream, bool sync_each_launch) {
-  const cudaError_t launch = cudaGetLastError();
-  if (launch != cudaSuccess || !sync_each_launch) return launch;
-  return cudaStreamSynchronize(stream);
+  const long long first = BlockFirstFailed(d_block_failed, blocks);
+  if (threadIdx.x == 0) d_failed[0] = first;
 }
 
 }  // namespace
@@ -128,7 +84,7 @@ cudaError_t LaunchClusterPass(const ClusterPassArgs& a, cudaStream_t stream,
   const ClusterPassShape shape = ShapeClusterPass(a.count);
   const int entries = ReducedEntries(a.view.w);
   if (shape.blocks > 0) {
-    const size_t shared = sizeof(double) * kWarps * entries;
+    const size_t shared = sizeof(double) * kClusterWarps * entries;
     const dim3 grid(shape.blocks), block(kClusterThreads);
     switch (a.view.q) {
       case 1:

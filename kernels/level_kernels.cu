@@ -1,6 +1,7 @@
 // Multi-term kernels (contract: level_kernels.h; mathematics: level_math.h).
 #include <cuda_runtime.h>
 
+#include "kernel_util.cuh"
 #include "level_kernels.h"
 
 namespace lmm::kernels {
@@ -110,12 +111,6 @@ __global__ void __launch_bounds__(kLogdetThreads) LevelLogdetKernel(LevelLogdetA
     a.d_logdet[0] = sh[0];
     a.d_failed[0] = sh_failed[0];
   }
-}
-
-cudaError_t Checked(cudaStream_t stream, bool sync_each_launch) {
-  const cudaError_t launch = cudaGetLastError();
-  if (launch != cudaSuccess || !sync_each_launch) return launch;
-  return cudaStreamSynchronize(stream);
 }
 
 int Blocks(int64_t work, int threads, int max_blocks) {

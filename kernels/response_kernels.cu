@@ -3,18 +3,11 @@
 // summation order are those of cluster_kernels.cu, once per evaluation (blockIdx.y).
 #include <cuda_runtime.h>
 
+#include "kernel_util.cuh"
 #include "response_kernels.h"
 
 namespace lmm::kernels {
 namespace {
-
-constexpr int kWarps = kClusterThreads / 32;
-constexpr int kReduceThreads = 256;
-
-__device__ inline double WarpSum(double x) {
-  for (int offset = 16; offset > 0; offset >>= 1) x += __shfl_down_sync(0xffffffffu, x, offset);
-  return x;
-}
 
 // Q > 0: q known at compile time; Q == 0: any q up to kMaxClusterQ.
 template <int Q>
@@ -33,7 +26,7 @@ __global__ void __launch_bounds__(kClusterThreads)
   const int i = blockIdx.y;
   const int slot = d_slots[i];
   const int64_t count = design.stride;
-  for (int e = threadIdx.x; e < kWarps * entries; e += blockDim.x) sh_sum[e] = 0.0;
+  for (int e = threadIdx.x; e < kClusterWarps * entries; e += blockDim.x) sh_sum[e] = 0.0;
   double lambda[kQ * kQ];
   for (int e = 0; e < q * q; ++e) lambda[e] = d_lambdas[static_cast<int64_t>(i) * q * q + e];
   __syncthreads();
@@ -61,17 +54,11 @@ __global__ void __launch_bounds__(kClusterThreads)
   sh_failed[threadIdx.x] = failed;
   __syncthreads();
   const int64_t base = static_cast<int64_t>(i) * entries;
-  for (int e = threadIdx.x; e < entries; e += blockDim.x) {
-    double s = 0.0;
-    for (int k = 0; k < kWarps; ++k) s += sh_sum[k * entries + e];
-    d_partials[(base + e) * gridDim.x + blockIdx.x] = s;
-  }
+  for (int e = threadIdx.x; e < entries; e += blockDim.x)
+    d_partials[(base + e) * gridDim.x + blockIdx.x] = WarpRowsSum(sh_sum, entries, e);
   if (threadIdx.x == 0) {
     long long first = -1;
-    for (int t = 0; t < kClusterThreads; ++t) {
-      const long long f = sh_failed[t];
-      if (f >= 0 && (first < 0 || f < first)) first = f;
-    }
+    for (int t = 0; t < kClusterThreads; ++t) first = FirstFailed(first, sh_failed[t]);
     d_block_failed[static_cast<int64_t>(i) * gridDim.x + blockIdx.x] = first;
   }
 }
@@ -82,46 +69,17 @@ __global__ void __launch_bounds__(kReduceThreads)
     ReduceResponsePartialsKernel(const double* __restrict__ d_partials, int blocks, int entries,
                                  const long long* __restrict__ d_block_failed,
                                  double* __restrict__ d_results, long long* __restrict__ d_failed) {
-  __shared__ double sh[kReduceThreads];
-  __shared__ long long sh_failed[kReduceThreads];
   const int e = blockIdx.x;
   const int i = blockIdx.y;
-  const int t = threadIdx.x;
   if (e < entries) {
-    const double* partials = d_partials + (static_cast<int64_t>(i) * entries + e) * blocks;
-    double s = 0.0;
-    for (int b = t; b < blocks; b += kReduceThreads) s += partials[b];
-    sh[t] = s;
-    __syncthreads();
-    for (int half = kReduceThreads / 2; half > 0; half >>= 1) {
-      if (t < half) sh[t] += sh[t + half];
-      __syncthreads();
-    }
-    if (t == 0) d_results[static_cast<int64_t>(i) * entries + e] = sh[0];
+    const double s =
+        BlockSum(d_partials + (static_cast<int64_t>(i) * entries + e) * blocks, blocks);
+    if (threadIdx.x == 0) d_results[static_cast<int64_t>(i) * entries + e] = s;
     return;
   }
-  const long long* block_failed = d_block_failed + static_cast<int64_t>(i) * blocks;
-  long long first = -1;
-  for (int b = t; b < blocks; b += kReduceThreads) {
-    const long long f = block_failed[b];
-    if (f >= 0 && (first < 0 || f < first)) first = f;
-  }
-  sh_failed[t] = first;
-  __syncthreads();
-  for (int half = kReduceThreads / 2; half > 0; half >>= 1) {
-    if (t < half) {
-      const long long f = sh_failed[t + half];
-      if (f >= 0 && (sh_failed[t] < 0 || f < sh_failed[t])) sh_failed[t] = f;
-    }
-    __syncthreads();
-  }
-  if (t == 0) d_failed[i] = sh_failed[0];
-}
-
-cudaError_t Checked(cudaStream_t stream, bool sync_each_launch) {
-  const cudaError_t launch = cudaGetLastError();
-  if (launch != cudaSuccess || !sync_each_launch) return launch;
-  return cudaStreamSynchronize(stream);
+  const long long first =
+      BlockFirstFailed(d_block_failed + static_cast<int64_t>(i) * blocks, blocks);
+  if (threadIdx.x == 0) d_failed[i] = first;
 }
 
 }  // namespace
@@ -132,7 +90,7 @@ cudaError_t LaunchResponsePass(const ResponsePassArgs& a, cudaStream_t stream,
   const ClusterPassShape shape = ShapeClusterPass(a.design.stride);
   const int entries = ReducedEntries(a.design.w);
   if (shape.blocks > 0) {
-    const size_t shared = sizeof(double) * kWarps * entries;
+    const size_t shared = sizeof(double) * kClusterWarps * entries;
     const dim3 grid(shape.blocks, a.evaluations), block(kClusterThreads);
     switch (a.design.q) {
       case 1:

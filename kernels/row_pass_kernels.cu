@@ -4,6 +4,7 @@
 
 #include <cub/device/device_radix_sort.cuh>
 
+#include "kernel_util.cuh"
 #include "row_pass_kernels.h"
 
 namespace lmm::kernels {
@@ -113,12 +114,6 @@ __global__ void XxReduceKernel(const double* __restrict__ partials, int blocks, 
   }
   total[2 * e] = hi;
   total[2 * e + 1] = lo;
-}
-
-cudaError_t Checked(cudaStream_t stream, bool sync_each_launch) {
-  const cudaError_t launch = cudaGetLastError();
-  if (launch != cudaSuccess || !sync_each_launch) return launch;
-  return cudaStreamSynchronize(stream);
 }
 
 }  // namespace

@@ -2,23 +2,15 @@
 // [X~ y~]'[X~ y~] (contract: whiten_kernels.h; mathematics: whiten_math.h).
 #include <cuda_runtime.h>
 
+#include "kernel_util.cuh"
 #include "whiten_kernels.h"
 
 namespace lmm::kernels {
 namespace {
 
-constexpr int kWarps = kClusterThreads / 32;
-constexpr int kReduceThreads = 256;
-
-// Sum over the 32 lanes in a fixed tree; lane 0 holds the result.
-__device__ inline double WarpSum(double x) {
-  for (int offset = 16; offset > 0; offset >>= 1) x += __shfl_down_sync(0xffffffffu, x, offset);
-  return x;
-}
-
-// Shared memory: kWarps x PackedSize(w) running sums, one row per warp, written by lane 0 only.
-// Q > 0: q known at compile time; Q == 0: any q up to kMaxClusterQ. W: the most columns of [X y]
-// (sizes the per-thread arrays, which live in local memory).
+// Shared memory: kClusterWarps x PackedSize(w) running sums, one row per warp, written by lane 0
+// only. Q > 0: q known at compile time; Q == 0: any q up to kMaxClusterQ. W: the most columns of [X
+// y] (sizes the per-thread arrays, which live in local memory).
 template <int Q, int W>
 __global__ void __launch_bounds__(kClusterThreads)
     WhitenPassKernel(WhitenView v, int rounds, double* __restrict__ d_d,
@@ -30,7 +22,7 @@ __global__ void __launch_bounds__(kClusterThreads)
   const int entries = PackedSize(w);
   const int lane = threadIdx.x & 31;
   const int warp = threadIdx.x >> 5;
-  for (int e = threadIdx.x; e < kWarps * entries; e += blockDim.x) sh_sum[e] = 0.0;
+  for (int e = threadIdx.x; e < kClusterWarps * entries; e += blockDim.x) sh_sum[e] = 0.0;
   __syncthreads();
   double* my_sum = sh_sum + warp * entries;
   for (int r = 0; r < rounds; ++r) {
@@ -49,30 +41,17 @@ __global__ void __launch_bounds__(kClusterThreads)
     }
   }
   __syncthreads();
-  for (int e = threadIdx.x; e < entries; e += blockDim.x) {
-    double s = 0.0;
-    for (int k = 0; k < kWarps; ++k) s += sh_sum[k * entries + e];
-    d_partials[static_cast<int64_t>(e) * gridDim.x + blockIdx.x] = s;
-  }
+  for (int e = threadIdx.x; e < entries; e += blockDim.x)
+    d_partials[static_cast<int64_t>(e) * gridDim.x + blockIdx.x] = WarpRowsSum(sh_sum, entries, e);
 }
 
 // Block e sums entry e over the blocks' partials (strided loads, then a fixed tree).
 __global__ void __launch_bounds__(kReduceThreads)
     ReduceWhitenPartialsKernel(const double* __restrict__ d_partials, int blocks,
                                double* __restrict__ d_result) {
-  __shared__ double sh[kReduceThreads];
   const int e = blockIdx.x;
-  const int t = threadIdx.x;
-  double s = 0.0;
-  for (int b = t; b < blocks; b += kReduceThreads)
-    s += d_partials[static_cast<int64_t>(e) * blocks + b];
-  sh[t] = s;
-  __syncthreads();
-  for (int half = kReduceThreads / 2; half > 0; half >>= 1) {
-    if (t < half) sh[t] += sh[t + half];
-    __syncthreads();
-  }
-  if (t == 0) d_result[e] = sh[0];
+  const double s = BlockSum(d_partials + static_cast<int64_t>(e) * blocks, blocks);
+  if (threadIdx.x == 0) d_result[e] = s;
 }
 
 constexpr int kSmallW = 8;
@@ -97,12 +76,6 @@ void LaunchWhitenKernel(const WhitenPassArgs& a, const ClusterPassShape& shape, 
   }
 }
 
-cudaError_t Checked(cudaStream_t stream, bool sync_each_launch) {
-  const cudaError_t launch = cudaGetLastError();
-  if (launch != cudaSuccess || !sync_each_launch) return launch;
-  return cudaStreamSynchronize(stream);
-}
-
 }  // namespace
 
 cudaError_t LaunchWhitenPass(const WhitenPassArgs& a, cudaStream_t stream, bool sync_each_launch) {
@@ -113,7 +86,7 @@ cudaError_t LaunchWhitenPass(const WhitenPassArgs& a, cudaStream_t stream, bool 
         cudaMemsetAsync(a.d_result, 0, sizeof(double) * static_cast<size_t>(entries), stream);
     return cleared != cudaSuccess ? cleared : Checked(stream, sync_each_launch);
   }
-  const size_t shared = sizeof(double) * kWarps * entries;
+  const size_t shared = sizeof(double) * kClusterWarps * entries;
   if (a.view.w <= kSmallW)
     LaunchWhitenKernel<kSmallW>(a, shape, shared, stream);
   else
