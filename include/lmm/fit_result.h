@@ -124,6 +124,9 @@ struct FitResult {
   std::string formula;
   bool reml = true;
   std::string backend = "cpu";
+  // --backend auto stayed on (or fell back to) the CPU although a CUDA device was present: why
+  // (e.g. not enough device memory, and how much was needed). Empty otherwise.
+  std::string backend_note;
   int64_t nobs = 0;
   int64_t rows_read = 0;
   std::vector<std::pair<std::string, int64_t>> rows_dropped;

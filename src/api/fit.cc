@@ -18,15 +18,35 @@ namespace lmm {
 namespace {
 
 // gpu: the GPU or a usage error naming why not (no CUDA build, no device, model not supported,
-// device memory short); auto: the GPU when it is usable and the problem large enough, else CPU.
-Backend ResolveBackend(const ModelFrame& frame, BackendChoice choice) {
+// device memory short); auto: the GPU when it is usable and the problem large enough, else CPU
+// (with *note saying why when a device was there: AutoFallbackNote).
+Backend ResolveBackend(const ModelFrame& frame, BackendChoice choice, std::string* note) {
   if (choice == BackendChoice::kCpu) return Backend::kCpu;
   if (choice == BackendChoice::kAuto && frame.n() < kAutoGpuMinRows) return Backend::kCpu;
   const GpuProbe probe = ProbeGpuBackend(frame);
   if (probe.usable) return Backend::kGpu;
   if (choice == BackendChoice::kGpu)
     throw UsageError("--backend gpu: the GPU backend cannot be used: " + probe.reason);
+  *note = AutoFallbackNote(probe.device, probe.reason);
   return Backend::kCpu;
+}
+
+// The evaluator for the resolved backend. With auto, a GPU evaluator that cannot be built after
+// all (device memory taken since the probe, a failed allocation) falls back to the CPU with a
+// note rather than failing the fit.
+std::unique_ptr<Evaluator> CreateFitEvaluator(const ModelFrame& frame, const FitOptions& options,
+                                              FitCoreOptions& core_options, std::string* note) {
+  if (core_options.backend != Backend::kGpu || options.backend != BackendChoice::kAuto)
+    return CreateEvaluator(frame, core_options);
+  EvaluatorOptions eopt;
+  eopt.backend = Backend::kGpu;
+  eopt.threads = core_options.threads;
+  Status status;
+  std::unique_ptr<Evaluator> ev = Evaluator::Create(frame, eopt, &status);
+  if (ev != nullptr) return ev;
+  *note = "the GPU backend was not used: " + status.ToString();
+  core_options = inference::CoreOptions(options, Backend::kCpu);
+  return CreateEvaluator(frame, core_options);
 }
 
 }  // namespace
@@ -42,10 +62,11 @@ FitResult Fit(const ModelFrame& frame, const FitOptions& options) {
                      " requires REML estimation; drop --ml (as Stata's mixed, Satterthwaite and "
                      "Kenward-Roger are defined for REML only)");
 
-  FitCoreOptions core_options = inference::CoreOptions(options, ResolveBackend(frame, options.backend));
+  FitCoreOptions core_options =
+      inference::CoreOptions(options, ResolveBackend(frame, options.backend, &fit.backend_note));
   const auto t0 = std::chrono::steady_clock::now();
   // One evaluator (one pass over the data) serves the fit and the inference at the estimate.
-  std::unique_ptr<Evaluator> ev = CreateEvaluator(frame, core_options);
+  std::unique_ptr<Evaluator> ev = CreateFitEvaluator(frame, options, core_options, &fit.backend_note);
   FitCoreResult core = FitCore(*ev, frame, core_options);
   core.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   inference::AddResponseOffset(frame, core);

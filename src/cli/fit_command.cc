@@ -123,7 +123,10 @@ Runner AddFitCommand(CLI::App& app) {
   command->add_option("--format", f->format, "text (default) or json")
       ->check(CLI::IsMember({"text", "json"}));
   command->add_option("--output", f->output, "write the report to FILE (atomically), not stdout");
-  command->add_option("--backend", f->backend, "auto (default), cpu or gpu")
+  command->add_option("--backend", f->backend,
+                      "auto (default: the GPU from 100,000 rows when a device can take the model, "
+                      "else the CPU, with a note saying why when a device was there), cpu, or gpu "
+                      "(fails naming why when the GPU cannot run)")
       ->check(CLI::IsMember({"auto", "cpu", "gpu"}));
   command->add_option("--ranef", f->ranef,
                       "write conditional modes (BLUPs) with conditional variances to this CSV");

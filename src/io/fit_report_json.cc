@@ -84,6 +84,7 @@ nlohmann::json FitJson(const FitResult& fit) {
   j["method"] = fit.reml ? "REML" : "ML";
   j["backend"] = fit.backend;
   j["device"] = fit.has_device ? DeviceJson(fit.device) : nlohmann::json();
+  j["backend_note"] = fit.backend_note.empty() ? nlohmann::json() : nlohmann::json(fit.backend_note);
   j["nobs"] = fit.nobs;
   j["rows_read"] = fit.rows_read;
   j["rows_dropped"] = nlohmann::json::object();

@@ -21,14 +21,11 @@
 namespace lmm::residual {
 namespace {
 
-// --backend auto tries the GPU from this many rows on (the rule of plain fits, api/fit.cc).
-constexpr int64_t kAutoGpuMinRows = 100000;
-
 // gpu: the GPU or a usage error naming why not (no CUDA build, no device, a model the residual
 // GPU path does not take, device memory short); auto: the GPU when usable and the data large
-// enough, else the CPU.
+// enough, else the CPU (with *note saying why when a device was there).
 Backend ResolveResidualBackend(const ModelFrame& frame, const Clusters& clusters,
-                               BackendChoice choice) {
+                               BackendChoice choice, std::string* note) {
   if (choice == BackendChoice::kCpu) return Backend::kCpu;
   if (choice == BackendChoice::kAuto && frame.n() < kAutoGpuMinRows) return Backend::kCpu;
 #if LMM_HAVE_CUDA
@@ -42,6 +39,7 @@ Backend ResolveResidualBackend(const ModelFrame& frame, const Clusters& clusters
   if (choice == BackendChoice::kGpu)
     throw UsageError("--backend gpu: residual structures cannot be fitted on the GPU: " +
                      probe.reason);
+  *note = AutoFallbackNote(probe.device, probe.reason);
   return Backend::kCpu;
 }
 
@@ -55,7 +53,8 @@ FitResult FitWithResiduals(const ModelFrame& frame, const FitOptions& options) {
   const Clusters clusters = BuildClusters(frame, spec, options.residual_columns);
   ResidualStructure structure(spec, clusters);
 
-  const Backend backend = ResolveResidualBackend(frame, clusters, options.backend);
+  std::string backend_note;
+  const Backend backend = ResolveResidualBackend(frame, clusters, options.backend, &backend_note);
   FitCoreOptions core_options = inference::CoreOptions(options, backend);
   std::unique_ptr<WhitenedEvaluator> ev;
   ResidualFitCoreResult rc = FitResidualCore(frame, clusters, structure, core_options, &ev);
@@ -63,6 +62,7 @@ FitResult FitWithResiduals(const ModelFrame& frame, const FitOptions& options) {
   inference::AddResponseOffset(frame, core);
 
   FitResult fit;
+  fit.backend_note = backend_note;
   inference::CopyFrameFacts(frame, fit);
   fit.reml = options.reml;
   fit.backend = rc.backend == Backend::kGpu ? "gpu" : "cpu";

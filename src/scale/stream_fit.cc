@@ -26,13 +26,16 @@ void CheckOptions(const FitOptions& options) {
 // GPU, as ResolveBackend (api/fit.cc) decides for in-memory fits: gpu: the devices or a usage
 // error naming why not; auto: the devices when every process has a usable one and the data have
 // at least kAutoGpuMinRows rows, else the CPU.
-Backend ChooseBackend(StreamEvaluator& ev, BackendChoice choice) {
+Backend ChooseBackend(StreamEvaluator& ev, BackendChoice choice, std::string* note) {
   if (choice == BackendChoice::kCpu) return Backend::kCpu;
   if (choice == BackendChoice::kAuto && ev.n() < kAutoGpuMinRows) return Backend::kCpu;
   const std::string why = ev.UseDevice();
   if (why.empty()) return Backend::kGpu;
   if (choice == BackendChoice::kGpu)
     throw UsageError("--backend gpu: the GPU backend cannot be used: " + why);
+  // A note only when a device was there (not for machines without one or builds without CUDA).
+  if (why.rfind("no usable CUDA device", 0) != 0 && why.rfind("this build has no CUDA", 0) != 0)
+    *note = "the GPU backend was not used: " + why;
   return Backend::kCpu;
 }
 
@@ -43,8 +46,8 @@ FitResult FitStreamed(StreamedModel& model, const FitOptions& options) {
   const ModelFrame& frame = model.frame;
   // BuildStreamedModel's evaluator is always a StreamEvaluator.
   StreamEvaluator& ev = static_cast<StreamEvaluator&>(*model.evaluator);
-  const Backend backend = ChooseBackend(ev, options.backend);
   FitResult fit;
+  const Backend backend = ChooseBackend(ev, options.backend, &fit.backend_note);
   inference::CopyFrameFacts(frame, model.response_hash, fit);
   fit.nobs = ev.n();
   fit.reml = options.reml;

@@ -163,6 +163,8 @@ TEST(BackendChoice, AutoUsesTheGpuForLargeProblemsWhenThereIsOne) {
   EXPECT_EQ(BackendOf(r), Facts().device ? "gpu" : "cpu");
   const nlohmann::json j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j.at("nobs").get<int64_t>(), 120000);
+  // No note either way: the device took the fit, or there was no device to explain.
+  EXPECT_TRUE(j.at("backend_note").is_null()) << j.at("backend_note");
 }
 
 // The streaming build (--memory-limit): gpu evaluates the clusters on the device or fails naming

@@ -16,6 +16,14 @@ namespace lmm {
 // long as the transfers and launches of a GPU one.
 inline constexpr int64_t kAutoGpuMinRows = 100000;
 
+// The note a fit reports when --backend auto stays on the CPU for a problem large enough for the
+// GPU: empty when there is no device at all (nothing to say on a machine without one) or no CUDA
+// build, else "the GPU backend was not used: REASON".
+inline std::string AutoFallbackNote(const std::string& device, const std::string& reason) {
+  if (device.empty()) return "";
+  return "the GPU backend was not used: " + reason;
+}
+
 struct GpuProbe {
   bool usable = false;
   std::string reason;        // when !usable: one line naming why
