@@ -22,24 +22,6 @@ void CheckFrame(const ModelFrame& frame) {
   }
 }
 
-CenteringInfo MakeCentering(const ModelFrame& frame) {
-  CenteringInfo c;
-  const int64_t n = frame.n();
-  const int p = frame.p();
-  c.x_shift = Eigen::VectorXd::Zero(p);
-  if (p == 0 || frame.x(0, 0) == 0.0) return c;
-  for (int64_t i = 1; i < n; ++i)
-    if (frame.x(i, 0) != frame.x(0, 0)) return c;
-  c.centered = true;
-  c.intercept = frame.x(0, 0);
-  for (int j = 1; j < p; ++j) {
-    long double s = 0;
-    for (int64_t i = 0; i < n; ++i) s += frame.x(i, j);
-    c.x_shift(j) = static_cast<double>(s / n);
-  }
-  return c;  // y_shift: FillResponsePieces
-}
-
 // X'X of the centered columns v_j (lower triangle, row-major p x p): sum_i (long double) v_ij
 // v_ik, each sum formed in row order. For speed the rows are taken a block at a time (the block's
 // centered values in cache) and up to kGroup sums at a time stay in registers across the block;
@@ -254,13 +236,7 @@ void FillResponsePieces(const ModelFrame& frame, CrossProducts& cp) {
   const double* y = frame.y.data();
   CenteringInfo& cen = cp.centering;
   // The mean in long double, with an intercept only (MakeCentering's rule).
-  if (cen.centered) {
-    long double s = 0;
-    for (int64_t i = 0; i < n; ++i) s += y[i];
-    cen.y_shift = static_cast<double>(s / n);
-  } else {
-    cen.y_shift = 0;
-  }
+  cen.y_shift = cen.centered ? LongDoubleMean(y, n) : 0.0;
   const double y_shift = cen.y_shift;
 
   // Panels of term 0: the last row of each level's m_c x q0 column-major panel is y's; each

@@ -11,16 +11,14 @@
 // Eliminating block 0 then leaves the Schur complement of the rest, which is factored densely
 // [Bates, Alday & Kokandakar 2025, sec. 3: blocks after the first are dense after fill-in].
 //
-// Centering: when X's first column is constant (an intercept), the other columns of X and y are
-// centered at their means (computed in long double) before the products are formed. This is the
-// unit-triangular change of basis X_c = X M, which leaves |R_X|, pwrss and hence the objective
-// unchanged; beta and R_X are mapped back (CenteringInfo).
+// Centering: the products are those of the centered X and y (centering.h, MakeCentering).
 #pragma once
 
 #include <Eigen/Dense>
 #include <cstdint>
 #include <vector>
 
+#include "likelihood/cpu/centering.h"
 #include "lmm/model_frame.h"
 #include "model/theta_layout.h"
 
@@ -37,13 +35,6 @@ struct RestBlock {
 struct Tile {
   int32_t block = 0;  // index into CrossProducts::rest
   int32_t base = 0;   // row of A of the tile's first row
-};
-
-struct CenteringInfo {
-  bool centered = false;
-  Eigen::VectorXd x_shift;  // p values subtracted from X's columns (0 for column 0)
-  double y_shift = 0;       // subtracted from y
-  double intercept = 1;     // the constant value of X's column 0
 };
 
 struct CrossProducts {

@@ -198,24 +198,7 @@ inline double SumLogdetR(const residual::Clusters& clusters, const ResidualPatte
 // centering of the whitened frame when every L^{-1} is the identity. Otherwise the whitened
 // intercept is not constant and the CPU does not center (Uncentered).
 inline cpu::CenteringInfo OriginalCentering(const ModelFrame& frame) {
-  cpu::CenteringInfo c;
-  const int64_t n = frame.n();
-  const int p = frame.p();
-  c.x_shift = Eigen::VectorXd::Zero(p);
-  if (p == 0 || frame.x(0, 0) == 0.0) return c;
-  for (int64_t i = 1; i < n; ++i)
-    if (frame.x(i, 0) != frame.x(0, 0)) return c;
-  c.centered = true;
-  c.intercept = frame.x(0, 0);
-  for (int j = 1; j < p; ++j) {
-    long double s = 0;
-    for (int64_t i = 0; i < n; ++i) s += frame.x(i, j);
-    c.x_shift(j) = static_cast<double>(s / n);
-  }
-  long double s = 0;
-  for (int64_t i = 0; i < n; ++i) s += frame.y(i);
-  c.y_shift = static_cast<double>(s / n);
-  return c;
+  return cpu::MakeCentering(frame);
 }
 
 inline cpu::CenteringInfo Uncentered(int p) {

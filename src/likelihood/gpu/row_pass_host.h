@@ -74,37 +74,11 @@ inline void CheckOneTermFrame(const ModelFrame& frame) {
       throw Error(ErrorKind::kInternal, "evaluator: level index out of range in term " + t.group);
 }
 
-// The centers of cpu::BuildCrossProducts (its MakeCentering and FillResponsePieces): with a
-// constant nonzero first column of X, the other columns' and y's means, each summed in row order
-// in long double; otherwise none. `pool` (optional) sums the columns in parallel, one column per
-// task: each sum is still formed in row order, so the result does not depend on it.
+// The centers of cpu::BuildCrossProducts (cpu::MakeCentering, X's and y's): the device pass
+// centers exactly as the host pass. `pool` (optional) as MakeCentering's.
 inline cpu::CenteringInfo RowPassCentering(const ModelFrame& frame,
                                            cpu::ThreadPool* pool = nullptr) {
-  cpu::CenteringInfo c;
-  const int64_t n = frame.n();
-  const int p = frame.p();
-  c.x_shift = Eigen::VectorXd::Zero(p);
-  if (p == 0 || frame.x(0, 0) == 0.0) return c;
-  for (int64_t i = 1; i < n; ++i)
-    if (frame.x(i, 0) != frame.x(0, 0)) return c;
-  c.centered = true;
-  c.intercept = frame.x(0, 0);
-  std::vector<double> mean(p + 1, 0.0);  // columns 1..p-1 of X, then y at p
-  auto column_mean = [&](int64_t j) {
-    if (j == 0) return;
-    const double* v = j < p ? frame.x.col(j).data() : frame.y.data();
-    long double s = 0;
-    for (int64_t i = 0; i < n; ++i) s += v[i];
-    mean[j] = static_cast<double>(s / n);
-  };
-  if (pool != nullptr) {
-    pool->ParallelFor(p + 1, column_mean);
-  } else {
-    for (int j = 0; j <= p; ++j) column_mean(j);
-  }
-  for (int j = 1; j < p; ++j) c.x_shift(j) = mean[j];
-  c.y_shift = mean[p];
-  return c;
+  return cpu::MakeCentering(frame, pool);
 }
 
 // x_shift then y_shift: the `shift` argument of the row-pass functions.
