@@ -42,7 +42,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -53,6 +52,7 @@
 #include <vector>
 
 #include "../tests/likelihood/frame_loader.h"
+#include "gpu_bench_util.h"
 #include "likelihood/evaluator.h"
 #include "likelihood/fit_core.h"
 #include "likelihood/gpu/gpu_probe.h"
@@ -70,7 +70,9 @@
 namespace lmm {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
+using bench::MeanMicros;
+using bench::Seconds;
 
 ModelFrame NestedFrame(int64_t clusters, int rows) {
   std::mt19937_64 rng(2024);
@@ -144,13 +146,6 @@ double KernelMicroseconds(const gpu::HostClusters& h, const std::vector<double>&
   return 1e3 * ms / reps;
 }
 
-template <typename F>
-double WallMicroseconds(F&& f, int reps) {
-  const auto t0 = Clock::now();
-  for (int i = 0; i < reps; ++i) f();
-  return std::chrono::duration<double, std::micro>(Clock::now() - t0).count() / reps;
-}
-
 // y ~ x + (1 | user) + (1 | item), users and items uniform (partially crossed).
 ModelFrame CrossedFrame(int64_t users, int64_t items, int64_t ratings) {
   std::mt19937_64 rng(32);
@@ -200,7 +195,7 @@ void MultiTermLine(const char* name, const ModelFrame& frame, bool fit) {
   Status status;
   const auto t0 = Clock::now();
   std::unique_ptr<Evaluator> gpu = Evaluator::Create(frame, gopt, &status);
-  const double setup_s = std::chrono::duration<double>(Clock::now() - t0).count();
+  const double setup_s = Seconds(t0);
   if (gpu == nullptr) {
     std::printf("%-10s skipped: %s\n", name, status.ToString().c_str());
     return;
@@ -212,8 +207,8 @@ void MultiTermLine(const char* name, const ModelFrame& frame, bool fit) {
     std::printf("%-10s failed: %s\n", name, first.ToString().c_str());
     return;
   }
-  const double update_us = WallMicroseconds([&] { (void)gpu->Update(theta); }, 20);
-  const double cpu_us = WallMicroseconds([&] { (void)cpu->Update(theta); }, 5);
+  const double update_us = MeanMicros(20, [&](int) { (void)gpu->Update(theta); });
+  const double cpu_us = MeanMicros(5, [&](int) { (void)cpu->Update(theta); });
   (void)gpu->Update(theta);
   (void)cpu->Update(theta);
   const double dobj = std::abs(gpu->Objective(true) - cpu->Objective(true));
@@ -297,7 +292,7 @@ void RowPassSection(std::vector<int64_t> sizes) {
     cpu::ThreadPool pool(std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, 8));
     const auto c0 = Clock::now();
     const cpu::CenteringInfo cen = gpu::RowPassCentering(frame, &pool);
-    const double ctr_s = std::chrono::duration<double>(Clock::now() - c0).count();
+    const double ctr_s = Seconds(c0);
     gpu::RowPassOptions options;
     options.where = gpu::RowPassWhere::kDevice;
     gpu::DeviceRowPassOutput out;
@@ -311,7 +306,7 @@ void RowPassSection(std::vector<int64_t> sizes) {
     const gpu::RowPassStats& st = out.stats;
     const auto t0 = Clock::now();
     const cpu::CrossProducts cp = cpu::BuildCrossProducts(frame, ThetaLayout(frame));
-    const double cpu_s = std::chrono::duration<double>(Clock::now() - t0).count();
+    const double cpu_s = Seconds(t0);
     double dxx = 0;
     for (int i = 0; i < 5; ++i)
       for (int j = 0; j <= i; ++j)
@@ -362,11 +357,9 @@ int Main(int argc, char** argv) {
   }
   std::sort(sizes.begin(), sizes.end());
   const kernels::CudaRuntimeInfo info = kernels::QueryCudaDevices();
-  if (info.devices.empty()) {
-    std::printf("gpu_bench: skipped: no CUDA device (%s)\n",
-                info.error.empty() ? "none found" : info.error.c_str());
-    return 0;
-  }
+  if (info.devices.empty())
+    return bench::Skip("gpu_bench",
+                       "no CUDA device (" + (info.error.empty() ? "none found" : info.error) + ")");
   const kernels::DeviceInfo& dev = info.devices[0];
   const double peak = dev.peak_bandwidth_bytes_per_s;
   std::printf("device: %s (sm_%d%d), peak DRAM bandwidth %.0f GB/s; driver %d, runtime %d\n",
@@ -382,10 +375,7 @@ int Main(int argc, char** argv) {
     gopt.backend = Backend::kGpu;
     Status status;
     std::unique_ptr<Evaluator> gpu = Evaluator::Create(frame, gopt, &status);
-    if (gpu == nullptr) {
-      std::printf("gpu_bench: skipped: %s\n", status.ToString().c_str());
-      return 0;
-    }
+    if (gpu == nullptr) return bench::Skip("gpu_bench", status.ToString());
     const std::unique_ptr<Evaluator> cpu = Evaluator::Create(frame, EvaluatorOptions{});
     const std::vector<double> theta = {0.9, 0.1, 0.4};
     std::vector<double> lambda(4);
@@ -393,9 +383,9 @@ int Main(int argc, char** argv) {
     const gpu::HostClusters& h = static_cast<const GpuEvaluator&>(*gpu).clusters();
     const int reps = clusters >= 1000000 ? 200 : 1000;
     const double kernel_us = KernelMicroseconds(h, lambda, reps);
-    const double update_us = WallMicroseconds([&] { (void)gpu->Update(theta); }, reps);
+    const double update_us = MeanMicros(reps, [&](int) { (void)gpu->Update(theta); });
     const double cpu_us =
-        WallMicroseconds([&] { (void)cpu->Update(theta); }, clusters >= 1000000 ? 5 : 20);
+        MeanMicros(clusters >= 1000000 ? 5 : 20, [&](int) { (void)cpu->Update(theta); });
     (void)gpu->Update(theta);
     (void)cpu->Update(theta);
     const double dobj = std::abs(gpu->Objective(true) - cpu->Objective(true));
@@ -414,7 +404,7 @@ int Main(int argc, char** argv) {
     options.backend = Backend::kGpu;
     const auto t0 = Clock::now();
     const FitCoreResult r = FitCore(frame, options);
-    const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+    const double s = Seconds(t0);
     std::printf(
         "GPU REML fit, %lld clusters: %.3f s (FitCore's own %.3f s), %d evaluations, "
         "objective %.10g\n",
@@ -443,13 +433,6 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace lmm
 
-int main(int argc, char** argv) { return lmm::Main(argc, argv); }
-
-#else  // !LMM_HAVE_CUDA
-
-int main() {
-  std::printf("gpu_bench: skipped: this build has no CUDA backend\n");
-  return 0;
-}
-
 #endif  // LMM_HAVE_CUDA
+
+LMM_GPU_BENCH_MAIN("gpu_bench")

@@ -9,7 +9,6 @@
 // then |loglik_gpu - loglik_cpu| of the two fits and the GPU fit's parameters. --no-cpu-fit skips
 // the CPU fit (minutes at 1M rows on few cores).
 // Prints one skip line and exits 0 when the build has no CUDA backend or no device is usable.
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -18,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "gpu_bench_util.h"
 #include "likelihood/residual/residual_evaluator.h"
 #include "likelihood/residual/residual_fit.h"
 #include "residual/clusters.h"
@@ -31,11 +31,9 @@
 namespace lmm {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double Seconds(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
+using bench::Clock;
+using bench::MeanMicros;
+using bench::Seconds;
 
 // y = 1 + 0.5 x1 - 0.25 x2 + b_c + e, b_c ~ N(0, 1), e an AR(1) with phi = 0.6 and unit
 // innovation variance within each cluster; the time column t = 1..rows.
@@ -89,14 +87,6 @@ Simulated Simulate(int64_t clusters, int rows) {
   return s;
 }
 
-// Mean wall time (us) of `reps` calls of f.
-template <typename F>
-double MeanMicros(int reps, F&& f) {
-  const auto t0 = Clock::now();
-  for (int r = 0; r < reps; ++r) f(r);
-  return 1e6 * Seconds(t0) / reps;
-}
-
 int Main(int argc, char** argv) {
   int64_t clusters = 100000;
   int rows = 10;
@@ -118,10 +108,7 @@ int Main(int argc, char** argv) {
   const residual::Clusters cl = residual::BuildClusters(sim.frame, spec, sim.columns);
   residual::ResidualStructure structure(spec, cl);
   const GpuProbe probe = GpuResidualEvaluator::Probe(sim.frame, cl);
-  if (!probe.usable) {
-    std::printf("gpu_residual_bench: skipped: %s\n", probe.reason.c_str());
-    return 0;
-  }
+  if (!probe.usable) return bench::Skip("gpu_residual_bench", probe.reason);
   std::printf("device: %s\nmodel: %s, ar(1, time = t); %lld clusters x %d rows = %lld rows\n",
               probe.device.c_str(), sim.frame.formula.c_str(), static_cast<long long>(clusters),
               rows, static_cast<long long>(sim.frame.n()));
@@ -177,13 +164,6 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace lmm
 
-int main(int argc, char** argv) { return lmm::Main(argc, argv); }
-
-#else  // !LMM_HAVE_CUDA
-
-int main() {
-  std::printf("gpu_residual_bench: skipped: this build has no CUDA backend\n");
-  return 0;
-}
-
 #endif  // LMM_HAVE_CUDA
+
+LMM_GPU_BENCH_MAIN("gpu_residual_bench")

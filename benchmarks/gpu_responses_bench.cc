@@ -16,7 +16,6 @@
 // Not yet run on a GPU.
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -25,6 +24,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "gpu_bench_util.h"
 
 #if LMM_HAVE_CUDA
 
@@ -41,7 +42,8 @@
 namespace lmm {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
+using bench::Seconds;
 
 struct Args {
   int64_t rows = 10000;
@@ -143,10 +145,6 @@ batch::PreparedResponse Response(const ModelFrame& f, size_t k) {
   return p;
 }
 
-double Seconds(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
 int Main(int argc, char** argv) {
   const Args a = Parse(argc, argv);
   const ModelFrame frame = Design(a);
@@ -158,11 +156,8 @@ int Main(int argc, char** argv) {
   Status status;
   std::unique_ptr<GpuResponseBatch> batch =
       GpuResponseBatch::Create(design, kLockstepGroup, &status);
-  if (batch == nullptr) {
-    std::printf("gpu_responses_bench: skipped: no usable CUDA device (%s)\n",
-                status.ToString().c_str());
-    return 0;
-  }
+  if (batch == nullptr)
+    return bench::Skip("gpu_responses_bench", "no usable CUDA device (" + status.ToString() + ")");
   std::printf("gpu_responses_bench: %s; %lld rows, %lld clusters, %d responses, group %d, %s\n",
               batch->device_name().c_str(), static_cast<long long>(a.rows),
               static_cast<long long>(a.clusters), a.responses, batch->capacity(),
@@ -244,13 +239,6 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace lmm
 
-int main(int argc, char** argv) { return lmm::Main(argc, argv); }
-
-#else  // !LMM_HAVE_CUDA
-
-int main() {
-  std::printf("gpu_responses_bench: skipped: this build has no CUDA backend\n");
-  return 0;
-}
-
 #endif  // LMM_HAVE_CUDA
+
+LMM_GPU_BENCH_MAIN("gpu_responses_bench")
