@@ -71,19 +71,24 @@ CpuResponseBatch::CpuResponseBatch(gpu::HostClusters design, int capacity)
   yz_.assign(static_cast<size_t>(capacity_) * design_.q * design_.clusters, 0.0);
 }
 
-Status CpuResponseBatch::LoadGroup(std::span<const ResponsePieces* const> pieces) {
-  if (static_cast<int>(pieces.size()) > capacity_)
+Status PackGroup(std::span<const ResponsePieces* const> pieces, int capacity,
+                 const gpu::HostClusters& design, std::vector<double>* yz) {
+  if (static_cast<int>(pieces.size()) > capacity)
     return Status::Error(Status::Code::kInvalidArgument, "response batch: group too large");
-  const size_t per_slot = static_cast<size_t>(design_.q * design_.clusters);
-  std::fill(yz_.begin(), yz_.end(), 0.0);
+  const size_t per_slot = static_cast<size_t>(design.q * design.clusters);
+  std::fill(yz->begin(), yz->end(), 0.0);
   for (size_t s = 0; s < pieces.size(); ++s) {
     if (pieces[s] == nullptr) continue;
     if (pieces[s]->yz.size() != per_slot)
       return Status::Error(Status::Code::kInvalidArgument,
                            "response batch: response pieces do not match the design");
-    std::copy(pieces[s]->yz.begin(), pieces[s]->yz.end(), yz_.begin() + s * per_slot);
+    std::copy(pieces[s]->yz.begin(), pieces[s]->yz.end(), yz->begin() + s * per_slot);
   }
   return Status::Ok();
+}
+
+Status CpuResponseBatch::LoadGroup(std::span<const ResponsePieces* const> pieces) {
+  return PackGroup(pieces, capacity_, design_, &yz_);
 }
 
 Status CpuResponseBatch::Evaluate(std::span<const int> slots, std::span<const double> lambdas,

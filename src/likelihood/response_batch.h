@@ -44,6 +44,12 @@ gpu::ClusterReduction ResponseClusterPass(const kernels::ClusterView& design,
                                           const kernels::ResponseView& responses, int slot,
                                           const double* lambda, int64_t begin, int64_t end);
 
+// The host side of ResponseBatch::LoadGroup: pieces[s]'s y'Z_c into slot s of `yz` (ResponseView
+// layout: `capacity` slots of design.q x design.clusters, already sized; the other slots zero).
+// kInvalidArgument when pieces.size() > capacity or a response's pieces do not fit the design.
+Status PackGroup(std::span<const ResponsePieces* const> pieces, int capacity,
+                 const gpu::HostClusters& design, std::vector<double>* yz);
+
 // K responses evaluated at K thetas per call. A group of up to capacity() responses is loaded
 // (once), then evaluated many times, each call at some of its slots. Not thread-safe: one caller.
 class ResponseBatch {

@@ -77,13 +77,9 @@ Status ClusterPass::Run(const GpuContext& ctx, const kernels::ClusterView& view,
   if (!s.ok()) return s;
   s = ctx.Synchronize();
   if (!s.ok()) return s;
-  for (int64_t b = 0; b < blocks_; ++b) {
-    ClusterReduction& r = out[static_cast<size_t>(b)];
-    const double* at = result_.data() + b * entries;
-    r.downdate.assign(at, at + entries - 1);
-    r.logdet = at[entries - 1];
-    r.first_failed = failed_[static_cast<size_t>(b)];
-  }
+  for (int64_t b = 0; b < blocks_; ++b)
+    UnpackReduction(result_.data() + b * entries, entries, failed_[static_cast<size_t>(b)],
+                    &out[static_cast<size_t>(b)]);
   return Status::Ok();
 }
 

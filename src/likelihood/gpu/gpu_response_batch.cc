@@ -104,19 +104,11 @@ Status GpuResponseBatch::Init() {
 }
 
 Status GpuResponseBatch::LoadGroup(std::span<const ResponsePieces* const> pieces) {
-  if (static_cast<int>(pieces.size()) > capacity_)
-    return Status::Error(Status::Code::kInvalidArgument, "response batch: group too large");
+  Status s = PackGroup(pieces, capacity_, design_, &yz_);
+  if (!s.ok()) return s;
   const size_t per_slot = static_cast<size_t>(design_.q * design_.clusters);
-  std::fill(yz_.begin(), yz_.end(), 0.0);
-  for (size_t s = 0; s < pieces.size(); ++s) {
-    if (pieces[s] == nullptr) continue;
-    if (pieces[s]->yz.size() != per_slot)
-      return Status::Error(Status::Code::kInvalidArgument,
-                           "response batch: response pieces do not match the design");
-    std::copy(pieces[s]->yz.begin(), pieces[s]->yz.end(), yz_.begin() + s * per_slot);
-  }
   Device& dev = *dev_;
-  const Status s = dev.d_yz.CopyFromHost(yz_.data(), pieces.size() * per_slot, dev.ctx->stream());
+  s = dev.d_yz.CopyFromHost(yz_.data(), pieces.size() * per_slot, dev.ctx->stream());
   if (!s.ok()) return s;
   return dev.ctx->Synchronize();
 }
@@ -158,13 +150,8 @@ Status GpuResponseBatch::Evaluate(std::span<const int> slots, std::span<const do
   if (!s.ok()) return s;
   s = dev.ctx->Synchronize();
   if (!s.ok()) return s;
-  for (size_t i = 0; i < k; ++i) {
-    gpu::ClusterReduction& r = (*out)[i];
-    const double* row = results_.data() + i * entries;
-    r.downdate.assign(row, row + entries - 1);
-    r.logdet = row[entries - 1];
-    r.first_failed = failed_[i];
-  }
+  for (size_t i = 0; i < k; ++i)
+    gpu::UnpackReduction(results_.data() + i * entries, entries, failed_[i], &(*out)[i]);
   return Status::Ok();
 }
 

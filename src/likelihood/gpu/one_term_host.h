@@ -50,6 +50,15 @@ inline ClusterReduction HostClusterPass(const kernels::ClusterView& v, const dou
   return r;
 }
 
+// The reduction that the kernels leave as ReducedEntries(w) numbers (`entries`: the packed
+// downdate, then the log-determinant) and a first failed cluster (or -1).
+inline void UnpackReduction(const double* entries, int count, int64_t first_failed,
+                            ClusterReduction* r) {
+  r->downdate.assign(entries, entries + count - 1);
+  r->logdet = entries[count - 1];
+  r->first_failed = first_failed;
+}
+
 // a += b (reductions of disjoint shards of clusters).
 inline void AddReduction(ClusterReduction& a, const ClusterReduction& b) {
   a.logdet += b.logdet;
