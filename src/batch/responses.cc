@@ -15,7 +15,7 @@
 #include <optional>
 #include <thread>
 
-#include "batch/failure.h"
+#include "batch/response_outcome.h"
 #include "batch/responses_data.h"
 #include "batch/responses_fit.h"
 #include "batch/responses_hash.h"
@@ -59,33 +59,16 @@ size_t TildeAt(const std::string& formula) {
   return std::string::npos;
 }
 
-void RecordFailure(ResponseOutcome& outcome) {
-  const Failure failure = CurrentFailure();
-  outcome.status = "failed";
-  outcome.exit_code = failure.exit_code;
-  outcome.message = failure.message;
-}
-
 // Fits `prepared` (moved into `frame`, the shared frame of this worker). With `shared`, on the
 // shared cross-products with the given hash; else by Fit.
 void FitPrepared(PreparedResponse& prepared, const std::string* response_hash,
                  const FitOptions& options, const cpu::CrossProducts* shared, ModelFrame& frame,
                  ResponseOutcome& outcome) {
   try {
-    frame.formula = std::move(prepared.formula);
-    frame.response = std::move(prepared.label);
-    frame.y.swap(prepared.y);
-    frame.response_offset = prepared.offset;
-    FitResult fit = shared != nullptr ? FitWithSharedDesign(frame, options, *shared, *response_hash)
-                                      : Fit(frame, options);
-    if (fit.convergence.converged) {
-      outcome.status = "ok";
-    } else {
-      outcome.status = "not-converged";
-      outcome.exit_code = static_cast<int>(ErrorKind::kNumerical);
-      outcome.message = "the fit did not converge: " + fit.convergence.message;
-    }
-    outcome.fit = std::move(fit);
+    InstallResponse(prepared, frame);
+    RecordFit(shared != nullptr ? FitWithSharedDesign(frame, options, *shared, *response_hash)
+                                : Fit(frame, options),
+              outcome);
   } catch (...) {
     RecordFailure(outcome);
   }

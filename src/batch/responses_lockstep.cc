@@ -6,7 +6,7 @@
 #include <exception>
 #include <utility>
 
-#include "batch/failure.h"
+#include "batch/response_outcome.h"
 #include "batch/responses_fit.h"
 #include "batch/responses_hash.h"
 #include "likelihood/lockstep_coordinator.h"
@@ -34,22 +34,11 @@ void FitOne(const ModelFrame& frame, const cpu::CrossProducts& shared,
             const FitOptions& options, Backend backend, PreparedResponse prepared,
             ResponseOutcome& outcome) {
   ModelFrame local = frame;
-  local.formula = std::move(prepared.formula);
-  local.response = std::move(prepared.label);
-  local.y.swap(prepared.y);
-  local.response_offset = prepared.offset;
+  InstallResponse(prepared, local);
   const Eigen::VectorXd* y = &local.y;
   const std::string hash = ResponseHashes({&y, 1}).at(0);
   LockstepEvaluator ev(local, coordinator, slot, design, MakeResponsePieces(local, shared));
-  FitResult fit = FitWithEvaluator(local, options, ev, backend, hash);
-  if (fit.convergence.converged) {
-    outcome.status = "ok";
-  } else {
-    outcome.status = "not-converged";
-    outcome.exit_code = static_cast<int>(ErrorKind::kNumerical);
-    outcome.message = "the fit did not converge: " + fit.convergence.message;
-  }
-  outcome.fit = std::move(fit);
+  RecordFit(FitWithEvaluator(local, options, ev, backend, hash), outcome);
 }
 
 }  // namespace
@@ -78,10 +67,7 @@ void FitResponsesLockstep(const ModelFrame& frame, const cpu::CrossProducts& sha
       try {
         FitOne(frame, shared, design, coordinator, slot, per_fit, backend, prepare(k), outcome);
       } catch (...) {
-        const Failure failure = CurrentFailure();
-        outcome.status = "failed";
-        outcome.exit_code = failure.exit_code;
-        outcome.message = failure.message;
+        RecordFailure(outcome);
       }
       outcome.seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
