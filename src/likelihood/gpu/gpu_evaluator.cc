@@ -1,7 +1,5 @@
 #include "likelihood/gpu/gpu_evaluator.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -13,6 +11,7 @@
 #include "likelihood/cpu/thread_pool.h"
 #include "likelihood/gpu/cluster_pass.h"
 #include "likelihood/gpu/device_buffer.h"
+#include "likelihood/gpu/device_probe.h"
 #include "likelihood/gpu/gpu_context.h"
 #include "likelihood/gpu/gpu_multi_evaluator.h"
 #include "likelihood/gpu/gpu_row_pass.h"
@@ -33,8 +32,6 @@ namespace {
 // pinned staging buffers (memory-bound; a few threads saturate the host's bandwidth).
 constexpr int kRowPassHostThreads = 8;
 
-double MiB(int64_t bytes) { return static_cast<double>(bytes) / (1 << 20); }
-
 int64_t BytesNeeded(const ModelFrame& frame) {
   if (!UsesOneTermKernels(frame)) return MultiTermDeviceBytesBound(frame);
   const RandomEffectTerm& t = frame.random[0];
@@ -44,33 +41,8 @@ int64_t BytesNeeded(const ModelFrame& frame) {
 }  // namespace
 
 GpuProbe GpuEvaluator::Probe(const ModelFrame& frame) {
-  GpuProbe probe;
-  std::unique_ptr<gpu::GpuContext> ctx;
-  const Status status = gpu::GpuContext::Create(&ctx);
-  if (!status.ok()) {
-    probe.reason = fmt::format("no usable CUDA device ({})", status.what());
-    return probe;
-  }
-  probe.device = ctx->Describe();
-  probe.reason = GpuModelUnsupportedReason(frame);
-  if (!probe.reason.empty()) return probe;
-  probe.bytes_needed = BytesNeeded(frame);
-  size_t free_bytes = 0, total_bytes = 0;
-  const Status mem = ctx->MemoryInfo(&free_bytes, &total_bytes);
-  if (!mem.ok()) {
-    probe.reason = fmt::format("cannot query the memory of {} ({})", probe.device, mem.what());
-    return probe;
-  }
-  if (probe.bytes_needed > static_cast<int64_t>(free_bytes)) {
-    probe.reason = fmt::format(
-        "not enough device memory: the model needs {:.1f} MiB; {:.1f} MiB of {:.1f} MiB are free "
-        "on {}",
-        MiB(probe.bytes_needed), MiB(static_cast<int64_t>(free_bytes)),
-        MiB(static_cast<int64_t>(total_bytes)), probe.device);
-    return probe;
-  }
-  probe.usable = true;
-  return probe;
+  return gpu::ProbeDevice([&] { return GpuModelUnsupportedReason(frame); },
+                          [&] { return BytesNeeded(frame); }, "needs");
 }
 
 std::unique_ptr<Evaluator> GpuEvaluator::Create(const ModelFrame& frame,

@@ -1,13 +1,12 @@
 #include "likelihood/gpu/gpu_residual_evaluator.h"
 
-#include <fmt/format.h>
-
 #include <utility>
 
 #include "cluster_shape.h"
 #include "likelihood/gpu/cluster_pass.h"
 #include "likelihood/gpu/cuda_status.h"
 #include "likelihood/gpu/device_buffer.h"
+#include "likelihood/gpu/device_probe.h"
 #include "likelihood/gpu/gpu_context.h"
 #include "likelihood/gpu/one_term_modes.h"
 #include "lmm/error.h"
@@ -31,8 +30,6 @@ struct GpuResidualEvaluator::Device {
 
 namespace {
 
-double MiB(int64_t bytes) { return static_cast<double>(bytes) / (1 << 20); }
-
 // Device bytes with every cluster its own pattern (the most the inverses can take).
 int64_t BytesBound(const ModelFrame& frame, const residual::Clusters& clusters) {
   const RandomEffectTerm& t = frame.random[0];
@@ -49,33 +46,8 @@ int64_t BytesBound(const ModelFrame& frame, const residual::Clusters& clusters) 
 }  // namespace
 
 GpuProbe GpuResidualEvaluator::Probe(const ModelFrame& frame, const residual::Clusters& clusters) {
-  GpuProbe probe;
-  std::unique_ptr<gpu::GpuContext> ctx;
-  const Status status = gpu::GpuContext::Create(&ctx);
-  if (!status.ok()) {
-    probe.reason = fmt::format("no usable CUDA device ({})", status.what());
-    return probe;
-  }
-  probe.device = ctx->Describe();
-  probe.reason = gpu::ResidualGpuUnsupportedReason(frame, clusters);
-  if (!probe.reason.empty()) return probe;
-  probe.bytes_needed = BytesBound(frame, clusters);
-  size_t free_bytes = 0, total_bytes = 0;
-  const Status mem = ctx->MemoryInfo(&free_bytes, &total_bytes);
-  if (!mem.ok()) {
-    probe.reason = fmt::format("cannot query the memory of {} ({})", probe.device, mem.what());
-    return probe;
-  }
-  if (probe.bytes_needed > static_cast<int64_t>(free_bytes)) {
-    probe.reason = fmt::format(
-        "not enough device memory: the model needs up to {:.1f} MiB; {:.1f} MiB of {:.1f} MiB "
-        "are free on {}",
-        MiB(probe.bytes_needed), MiB(static_cast<int64_t>(free_bytes)),
-        MiB(static_cast<int64_t>(total_bytes)), probe.device);
-    return probe;
-  }
-  probe.usable = true;
-  return probe;
+  return gpu::ProbeDevice([&] { return gpu::ResidualGpuUnsupportedReason(frame, clusters); },
+                          [&] { return BytesBound(frame, clusters); }, "needs up to");
 }
 
 std::unique_ptr<GpuResidualEvaluator> GpuResidualEvaluator::Create(
