@@ -22,6 +22,7 @@
 #include <random>
 
 #include "gpu/device.h"
+#include "kernels_host/lme4_cases.h"
 #include "kernels_host/simulated_frame.h"
 #include "likelihood/evaluator.h"
 #include "likelihood/frame_loader.h"
@@ -71,26 +72,12 @@ void ExpectMatchesCpu(const ModelFrame& frame, Evaluator& gpu, const std::vector
 
 TEST(GpuEvaluator, MatchesCpuAndLme4OnReferenceModels) {
   LMM_SKIP_WITHOUT_DEVICE();
-  std::ifstream in(std::string(LMM_TEST_DATA_DIR) + "/likelihood/lme4_deviances.json");
-  const nlohmann::json fixture = nlohmann::json::parse(in);
-  std::map<std::string, ModelFrame> frames;
-  int cases = 0;
-  for (const nlohmann::json& c : fixture["cases"]) {
-    if (c["terms"].size() != 1) continue;
-    const std::string dataset = c["dataset"], formula = c["formula"];
-    const bool reml = c["reml"];
-    SCOPED_TRACE(dataset + " " + formula + (reml ? " REML " : " ML ") + std::string(c["which"]));
-    auto it = frames.find(formula);
-    if (it == frames.end())
-      it = frames.emplace(formula, test::LoadFrame(LMM_SHARED_DIR, dataset, formula)).first;
-    const std::unique_ptr<Evaluator> gpu = MakeGpu(it->second);
+  const int cases = test::ForEachLme4Case(test::Lme4Terms::kOne, [](const test::Lme4Case& c) {
+    const std::unique_ptr<Evaluator> gpu = MakeGpu(c.frame);
     ASSERT_TRUE(gpu != nullptr);
-    const std::vector<double> theta = c["theta"];
-    ExpectMatchesCpu(it->second, *gpu, theta, reml);
-    const double expected = c["value"];
-    EXPECT_NEAR(gpu->Objective(reml), expected, kVsLme4 * std::abs(expected));
-    ++cases;
-  }
+    ExpectMatchesCpu(c.frame, *gpu, c.theta, c.reml);
+    EXPECT_NEAR(gpu->Objective(c.reml), c.value, kVsLme4 * std::abs(c.value));
+  });
   EXPECT_EQ(cases, 36);
 }
 
@@ -159,26 +146,12 @@ ModelFrame ShuffleRows(const ModelFrame& f, uint64_t seed) {
 
 TEST(GpuEvaluator, DevicePassMatchesCpuAndLme4OnReferenceModels) {
   LMM_SKIP_WITHOUT_DEVICE();
-  std::ifstream in(std::string(LMM_TEST_DATA_DIR) + "/likelihood/lme4_deviances.json");
-  const nlohmann::json fixture = nlohmann::json::parse(in);
-  std::map<std::string, ModelFrame> frames;
-  int cases = 0;
-  for (const nlohmann::json& c : fixture["cases"]) {
-    if (c["terms"].size() != 1) continue;
-    const std::string dataset = c["dataset"], formula = c["formula"];
-    const bool reml = c["reml"];
-    SCOPED_TRACE(dataset + " " + formula + (reml ? " REML " : " ML ") + std::string(c["which"]));
-    auto it = frames.find(formula);
-    if (it == frames.end())
-      it = frames.emplace(formula, test::LoadFrame(LMM_SHARED_DIR, dataset, formula)).first;
-    const std::unique_ptr<GpuEvaluator> gpu = MakeGpuWithDevicePass(it->second, 7);
+  const int cases = test::ForEachLme4Case(test::Lme4Terms::kOne, [](const test::Lme4Case& c) {
+    const std::unique_ptr<GpuEvaluator> gpu = MakeGpuWithDevicePass(c.frame, 7);
     ASSERT_TRUE(gpu != nullptr);
-    const std::vector<double> theta = c["theta"];
-    ExpectMatchesCpu(it->second, *gpu, theta, reml);
-    const double expected = c["value"];
-    EXPECT_NEAR(gpu->Objective(reml), expected, kVsLme4 * std::abs(expected));
-    ++cases;
-  }
+    ExpectMatchesCpu(c.frame, *gpu, c.theta, c.reml);
+    EXPECT_NEAR(gpu->Objective(c.reml), c.value, kVsLme4 * std::abs(c.value));
+  });
   EXPECT_EQ(cases, 36);
 }
 

@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gpu/device.h"
+#include "kernels_host/lme4_cases.h"
 #include "kernels_host/simulated_frame.h"
 #include "likelihood/cpu/cpu_evaluator.h"
 #include "likelihood/evaluator.h"
@@ -120,18 +121,10 @@ void ExpectStepsMatchHost(const ModelFrame& frame, const std::vector<double>& th
   EXPECT_EQ(dev.failed, -1);
 }
 
-const nlohmann::json& Fixture() {
-  static const nlohmann::json j = [] {
-    std::ifstream in(std::string(LMM_TEST_DATA_DIR) + "/likelihood/lme4_deviances.json");
-    return nlohmann::json::parse(in);
-  }();
-  return j;
-}
-
 TEST(GpuMultiTerm, EachStepMatchesTheHostReferenceOnReferenceModels) {
   LMM_SKIP_WITHOUT_DEVICE();
   std::map<std::string, bool> seen;
-  for (const nlohmann::json& c : Fixture()["cases"]) {
+  for (const nlohmann::json& c : test::Lme4Fixture()["cases"]) {
     const std::string dataset = c["dataset"], formula = c["formula"];
     if (c["terms"].size() == 1 || seen[formula]) continue;
     seen[formula] = true;
@@ -145,26 +138,14 @@ TEST(GpuMultiTerm, EachStepMatchesTheHostReferenceOnReferenceModels) {
 
 TEST(GpuMultiTerm, MatchesCpuAndLme4OnReferenceModels) {
   LMM_SKIP_WITHOUT_DEVICE();
-  std::map<std::string, ModelFrame> frames;
-  int cases = 0;
-  for (const nlohmann::json& c : Fixture()["cases"]) {
-    if (c["terms"].size() == 1) continue;
-    const std::string dataset = c["dataset"], formula = c["formula"];
-    const bool reml = c["reml"];
-    SCOPED_TRACE(dataset + " " + formula + (reml ? " REML " : " ML ") + std::string(c["which"]));
-    auto it = frames.find(formula);
-    if (it == frames.end())
-      it = frames.emplace(formula, test::LoadFrame(LMM_SHARED_DIR, dataset, formula)).first;
-    const std::unique_ptr<Evaluator> gpu = MakeGpu(it->second);
+  const int cases = test::ForEachLme4Case(test::Lme4Terms::kSeveral, [](const test::Lme4Case& c) {
+    const std::unique_ptr<Evaluator> gpu = MakeGpu(c.frame);
     ASSERT_TRUE(gpu != nullptr);
-    const std::vector<double> theta = c["theta"];
-    ExpectMatchesCpu(it->second, *gpu, theta, reml);
-    const double expected = c["value"];
-    EXPECT_NEAR(gpu->Objective(reml), expected, kVsLme4 * std::abs(expected));
+    ExpectMatchesCpu(c.frame, *gpu, c.theta, c.reml);
+    EXPECT_NEAR(gpu->Objective(c.reml), c.value, kVsLme4 * std::abs(c.value));
     for (const std::vector<double>& other : Thetas(gpu->layout()))
-      ExpectMatchesCpu(it->second, *gpu, other, reml);
-    ++cases;
-  }
+      ExpectMatchesCpu(c.frame, *gpu, other, c.reml);
+  });
   EXPECT_EQ(cases, 30);
 }
 
@@ -266,7 +247,7 @@ void ExpectSameFit(const ModelFrame& frame, bool reml) {
 TEST(GpuMultiTerm, FitsMatchTheCpuFit) {
   LMM_SKIP_WITHOUT_DEVICE();
   std::map<std::string, bool> seen;
-  for (const nlohmann::json& c : Fixture()["cases"]) {
+  for (const nlohmann::json& c : test::Lme4Fixture()["cases"]) {
     const std::string dataset = c["dataset"], formula = c["formula"];
     if (c["terms"].size() == 1 || seen[formula]) continue;
     seen[formula] = true;

@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "kernels_host/lme4_cases.h"
 #include "kernels_host/simulated_frame.h"
 #include "likelihood/cpu/cpu_evaluator.h"
 #include "likelihood/frame_loader.h"
@@ -248,27 +249,13 @@ void ExpectMatchesCpu(Pipeline& pl, const ModelFrame& frame, const std::vector<d
 }
 
 TEST(MultiTermHost, MatchesCpuAndLme4OnReferenceModels) {
-  std::ifstream in(std::string(LMM_TEST_DATA_DIR) + "/likelihood/lme4_deviances.json");
-  const nlohmann::json fixture = nlohmann::json::parse(in);
-  std::map<std::string, ModelFrame> frames;
-  int cases = 0;
-  for (const nlohmann::json& c : fixture["cases"]) {
-    if (c["terms"].size() == 1) continue;
-    const std::string dataset = c["dataset"], formula = c["formula"];
-    const bool reml = c["reml"];
-    SCOPED_TRACE(dataset + " " + formula + (reml ? " REML " : " ML ") + std::string(c["which"]));
-    auto it = frames.find(formula);
-    if (it == frames.end())
-      it = frames.emplace(formula, test::LoadFrame(LMM_SHARED_DIR, dataset, formula)).first;
-    ASSERT_EQ(GpuModelUnsupportedReason(it->second), "");
-    Pipeline pl(it->second);
-    const std::vector<double> theta = c["theta"];
-    ExpectMatchesCpu(pl, it->second, theta, reml);
-    const double expected = c["value"];
-    EXPECT_NEAR(Objective(pl.solution, it->second.n(), it->second.p(), reml), expected,
-                kVsLme4 * std::abs(expected));
-    ++cases;
-  }
+  const int cases = test::ForEachLme4Case(test::Lme4Terms::kSeveral, [](const test::Lme4Case& c) {
+    ASSERT_EQ(GpuModelUnsupportedReason(c.frame), "");
+    Pipeline pl(c.frame);
+    ExpectMatchesCpu(pl, c.frame, c.theta, c.reml);
+    EXPECT_NEAR(Objective(pl.solution, c.frame.n(), c.frame.p(), c.reml), c.value,
+                kVsLme4 * std::abs(c.value));
+  });
   EXPECT_EQ(cases, 30);
 }
 

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <numbers>
 
+#include "kernels_host/lme4_cases.h"
 #include "kernels_host/simulated_frame.h"
 #include "likelihood/cpu/cpu_evaluator.h"
 #include "likelihood/evaluator.h"
@@ -98,35 +99,14 @@ void ExpectMatchesCpu(const ModelFrame& frame, const std::vector<double>& theta,
   EXPECT_LE((vars - cpu_vars).norm(), 1e-10 * (cpu_vars.norm() + sigma2));
 }
 
-const nlohmann::json& Fixture() {
-  static const nlohmann::json j = [] {
-    std::ifstream in(std::string(LMM_TEST_DATA_DIR) + "/likelihood/lme4_deviances.json");
-    return nlohmann::json::parse(in);
-  }();
-  return j;
-}
-
 TEST(OneTermHost, MatchesCpuAndLme4OnReferenceModels) {
-  std::map<std::string, ModelFrame> frames;
-  int cases = 0;
-  for (const nlohmann::json& c : Fixture()["cases"]) {
-    if (c["terms"].size() != 1) continue;
-    const std::string dataset = c["dataset"], formula = c["formula"];
-    const bool reml = c["reml"];
-    SCOPED_TRACE(dataset + " " + formula + (reml ? " REML " : " ML ") + std::string(c["which"]));
-    auto it = frames.find(formula);
-    if (it == frames.end())
-      it = frames.emplace(formula, test::LoadFrame(LMM_SHARED_DIR, dataset, formula)).first;
-    const ModelFrame& frame = it->second;
-    ASSERT_EQ(GpuModelUnsupportedReason(frame), "");
-    const std::vector<double> theta = c["theta"];
-    ExpectMatchesCpu(frame, theta, reml);
-    HostPipeline host(frame);
-    ASSERT_TRUE(host.Update(theta).ok());
-    const double expected = c["value"];
-    EXPECT_NEAR(host.Objective(reml), expected, kVsLme4 * std::abs(expected));
-    ++cases;
-  }
+  const int cases = test::ForEachLme4Case(test::Lme4Terms::kOne, [](const test::Lme4Case& c) {
+    ASSERT_EQ(GpuModelUnsupportedReason(c.frame), "");
+    ExpectMatchesCpu(c.frame, c.theta, c.reml);
+    HostPipeline host(c.frame);
+    ASSERT_TRUE(host.Update(c.theta).ok());
+    EXPECT_NEAR(host.Objective(c.reml), c.value, kVsLme4 * std::abs(c.value));
+  });
   // sleepstudy (Days | Subject) ML and REML, dyestuff, orthodont, t43, toy.
   EXPECT_EQ(cases, 36);
 }
