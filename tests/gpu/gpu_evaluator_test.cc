@@ -129,21 +129,6 @@ std::unique_ptr<GpuEvaluator> MakeGpuWithDevicePass(const ModelFrame& frame, int
   return ev;
 }
 
-ModelFrame ShuffleRows(const ModelFrame& f, uint64_t seed) {
-  std::vector<int64_t> order(f.n());
-  for (int64_t i = 0; i < f.n(); ++i) order[i] = i;
-  std::mt19937_64 rng(seed);
-  std::shuffle(order.begin(), order.end(), rng);
-  ModelFrame s = f;
-  for (int64_t i = 0; i < f.n(); ++i) {
-    s.y(i) = f.y(order[i]);
-    s.x.row(i) = f.x.row(order[i]);
-    s.random[0].z.row(i) = f.random[0].z.row(order[i]);
-    s.random[0].level[i] = f.random[0].level[order[i]];
-  }
-  return s;
-}
-
 TEST(GpuEvaluator, DevicePassMatchesCpuAndLme4OnReferenceModels) {
   LMM_SKIP_WITHOUT_DEVICE();
   const int cases = test::ForEachLme4Case(test::Lme4Terms::kOne, [](const test::Lme4Case& c) {
@@ -174,7 +159,7 @@ TEST(GpuEvaluator, DevicePassMatchesCpuOnShuffledSimulatedModels) {
     shape.max_rows = c.max_rows;
     shape.empty_levels = c.clusters > 1 ? 3 : 0;
     shape.seed = 2000 + c.q * 100 + c.p;
-    const ModelFrame frame = ShuffleRows(test::SimulateOneTermFrame(shape), shape.seed);
+    const ModelFrame frame = test::ShuffleRows(test::SimulateOneTermFrame(shape), shape.seed);
     for (const int64_t chunk : {int64_t{1}, int64_t{7}, int64_t{0}}) {
       if (chunk == 1 && frame.n() > 2000) continue;  // one chunk per row: keep it short
       const std::unique_ptr<GpuEvaluator> gpu = MakeGpuWithDevicePass(frame, chunk);
@@ -200,7 +185,7 @@ TEST(GpuEvaluator, LargeFramesUseTheDevicePass) {
   shape.p = 3;
   shape.min_rows = 3;
   shape.max_rows = 5;
-  const ModelFrame frame = ShuffleRows(test::SimulateOneTermFrame(shape), 5);
+  const ModelFrame frame = test::ShuffleRows(test::SimulateOneTermFrame(shape), 5);
   ASSERT_GE(frame.n(), gpu::kDeviceRowPassMinRows);
   const std::unique_ptr<Evaluator> ev = MakeGpu(frame);
   ASSERT_TRUE(ev != nullptr);

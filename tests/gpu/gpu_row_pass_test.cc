@@ -31,32 +31,6 @@ namespace {
 
 constexpr double kSums = 1e-12;
 
-ModelFrame ShuffledFrame(int64_t clusters, int q, int p, int min_rows, int max_rows,
-                         uint64_t seed) {
-  test::SimulatedShape shape;
-  shape.clusters = clusters;
-  shape.q = q;
-  shape.p = p;
-  shape.min_rows = min_rows;
-  shape.max_rows = max_rows;
-  shape.empty_levels = clusters > 2 ? 2 : 0;
-  shape.seed = seed;
-  const ModelFrame f = test::SimulateOneTermFrame(shape);
-  const int64_t n = f.n();
-  std::vector<int64_t> order(n);
-  for (int64_t i = 0; i < n; ++i) order[i] = i;
-  std::mt19937_64 rng(seed + 1);
-  std::shuffle(order.begin(), order.end(), rng);
-  ModelFrame s = f;
-  for (int64_t i = 0; i < n; ++i) {
-    s.y(i) = f.y(order[i]);
-    s.x.row(i) = f.x.row(order[i]);
-    s.random[0].z.row(i) = f.random[0].z.row(order[i]);
-    s.random[0].level[i] = f.random[0].level[order[i]];
-  }
-  return s;
-}
-
 struct DeviceResult {
   gpu::HostClusters clusters;
   std::vector<double> xx;
@@ -136,8 +110,8 @@ TEST(GpuRowPass, MatchesHostPassForEveryChunkSize) {
                         {50, 8, 2, 1, 12},    {30, 2, 31, 1, 40},   {1, 1, 2, 5, 5},
                         {12, 3, 4, 250, 900}, {1, 2, 3, 3000, 3000}};
   for (const Case& c : cases) {
-    const ModelFrame frame =
-        ShuffledFrame(c.clusters, c.q, c.p, c.min_rows, c.max_rows, 40 + c.q * 10 + c.p);
+    const ModelFrame frame = test::SimulateShuffledFrame(c.clusters, c.q, c.p, c.min_rows,
+                                                         c.max_rows, 40 + c.q * 10 + c.p);
     const cpu::CenteringInfo cen = gpu::RowPassCentering(frame);
     for (const int64_t chunk : {int64_t{1}, int64_t{7}, frame.n(), int64_t{0}}) {
       SCOPED_TRACE("clusters " + std::to_string(c.clusters) + " q " + std::to_string(c.q) + " p " +
@@ -165,7 +139,7 @@ TEST(GpuRowPass, MatchesHostPassForEveryChunkSize) {
 
 TEST(GpuRowPass, ReportsItsMemoryAndUpload) {
   LMM_SKIP_WITHOUT_DEVICE();
-  const ModelFrame frame = ShuffledFrame(2000, 2, 4, 1, 9, 77);
+  const ModelFrame frame = test::SimulateShuffledFrame(2000, 2, 4, 1, 9, 77);
   gpu::RowPassOptions options;
   options.chunk_rows = 1000;
   const DeviceResult r = RunOnDevice(frame, options);
@@ -183,7 +157,7 @@ TEST(GpuRowPass, ReportsItsMemoryAndUpload) {
 
 TEST(GpuRowPass, RepeatedPassesAreBitwiseEqual) {
   LMM_SKIP_WITHOUT_DEVICE();
-  const ModelFrame frame = ShuffledFrame(50000, 2, 4, 1, 30, 91);
+  const ModelFrame frame = test::SimulateShuffledFrame(50000, 2, 4, 1, 30, 91);
   gpu::RowPassOptions options;
   options.chunk_rows = 100000;
   const DeviceResult a = RunOnDevice(frame, options), b = RunOnDevice(frame, options);

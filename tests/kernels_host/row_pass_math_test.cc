@@ -35,36 +35,6 @@ namespace {
 constexpr double kSums = 1e-12;
 constexpr double kObjective = 1e-10;
 
-// The frame with its rows permuted at random (so consecutive rows belong to different clusters).
-ModelFrame Shuffled(const ModelFrame& f, uint64_t seed) {
-  const int64_t n = f.n();
-  std::vector<int64_t> order(n);
-  for (int64_t i = 0; i < n; ++i) order[i] = i;
-  std::mt19937_64 rng(seed);
-  std::shuffle(order.begin(), order.end(), rng);
-  ModelFrame s = f;
-  RandomEffectTerm& t = s.random[0];
-  for (int64_t i = 0; i < n; ++i) {
-    s.y(i) = f.y(order[i]);
-    s.x.row(i) = f.x.row(order[i]);
-    t.z.row(i) = f.random[0].z.row(order[i]);
-    t.level[i] = f.random[0].level[order[i]];
-  }
-  return s;
-}
-
-ModelFrame Simulated(int64_t clusters, int q, int p, int min_rows, int max_rows, uint64_t seed) {
-  test::SimulatedShape shape;
-  shape.clusters = clusters;
-  shape.q = q;
-  shape.p = p;
-  shape.min_rows = min_rows;
-  shape.max_rows = max_rows;
-  shape.empty_levels = clusters > 2 ? 2 : 0;
-  shape.seed = seed;
-  return Shuffled(test::SimulateOneTermFrame(shape), seed + 1);
-}
-
 // Per cluster, sum of squares of each z column and each centered [x y] column (the scales).
 struct Scales {
   std::vector<double> zz, vv;  // clusters x q, clusters x w
@@ -125,7 +95,7 @@ void ExpectMatchesCpuPass(const ModelFrame& frame, int64_t chunk_rows) {
 
 TEST(RowPassMath, CentersAreTheCpuPassCentersExactly) {
   for (const bool intercept : {true, false}) {
-    ModelFrame frame = Simulated(50, 2, 3, 1, 5, 7);
+    ModelFrame frame = test::SimulateShuffledFrame(50, 2, 3, 1, 5, 7);
     if (!intercept) frame.x.col(0).setLinSpaced(frame.n(), 1.0, 2.0);  // not constant
     const cpu::CrossProducts cp = cpu::BuildCrossProducts(frame, ThetaLayout(frame));
     const cpu::CenteringInfo got = gpu::RowPassCentering(frame);
@@ -155,8 +125,8 @@ TEST(RowPassMath, MatchesCpuCrossProductsOnShuffledRows) {
   for (const Case& c : cases) {
     SCOPED_TRACE("clusters " + std::to_string(c.clusters) + " q " + std::to_string(c.q) + " p " +
                  std::to_string(c.p));
-    const ModelFrame frame =
-        Simulated(c.clusters, c.q, c.p, c.min_rows, c.max_rows, 100 + c.q * 10 + c.p);
+    const ModelFrame frame = test::SimulateShuffledFrame(c.clusters, c.q, c.p, c.min_rows,
+                                                         c.max_rows, 100 + c.q * 10 + c.p);
     for (const int64_t chunk : {int64_t{1}, int64_t{7}, frame.n()}) {
       ExpectMatchesCpuPass(frame, chunk);
       if (HasFatalFailure()) return;
@@ -166,7 +136,7 @@ TEST(RowPassMath, MatchesCpuCrossProductsOnShuffledRows) {
 
 TEST(RowPassMath, PerClusterSumsDoNotDependOnTheChunkSize) {
   // Each entry is summed in row order whatever the chunks: bitwise the same arrays.
-  const ModelFrame frame = Simulated(500, 3, 2, 1, 8, 31);
+  const ModelFrame frame = test::SimulateShuffledFrame(500, 3, 2, 1, 8, 31);
   const cpu::CenteringInfo cen = gpu::RowPassCentering(frame);
   const gpu::RowPassResult all = gpu::HostRowPass(frame, cen, frame.n());
   for (const int64_t chunk : {int64_t{1}, int64_t{7}, int64_t{1000}}) {
@@ -177,7 +147,7 @@ TEST(RowPassMath, PerClusterSumsDoNotDependOnTheChunkSize) {
 }
 
 TEST(RowPassMath, EmptyChunkChangesNothing) {
-  const ModelFrame frame = Simulated(20, 2, 3, 1, 4, 3);
+  const ModelFrame frame = test::SimulateShuffledFrame(20, 2, 3, 1, 4, 3);
   const cpu::CenteringInfo cen = gpu::RowPassCentering(frame);
   gpu::RowPassResult r = gpu::HostRowPass(frame, cen, 5);
   const gpu::RowPassResult before = r;
@@ -214,7 +184,7 @@ TEST(RowPassMath, LongRunsAreFoundFromTheirFirstRow) {
 
 TEST(RowPassMath, EntriesInAnyOrderGiveTheSameSums) {
   // The warp path hands entries to lanes; each entry's sum is independent of the others'.
-  const ModelFrame frame = Simulated(30, 3, 4, 1, 9, 17);
+  const ModelFrame frame = test::SimulateShuffledFrame(30, 3, 4, 1, 9, 17);
   const cpu::CenteringInfo cen = gpu::RowPassCentering(frame);
   const gpu::RowPassResult ref = gpu::HostRowPass(frame, cen, frame.n());
   // Regroup all rows (one chunk) and add each run entry by entry, in reverse entry order.
@@ -310,7 +280,7 @@ TEST(RowPassMath, ChunkPlanStaysWithinTheBudget) {
 }
 
 TEST(RowPassMath, CheckOneTermFrameRefusesWhatTheCpuPassRefuses) {
-  ModelFrame frame = Simulated(10, 1, 2, 1, 3, 5);
+  ModelFrame frame = test::SimulateShuffledFrame(10, 1, 2, 1, 3, 5);
   frame.random[0].level[3] = static_cast<int32_t>(frame.random[0].levels);
   EXPECT_THROW(gpu::CheckOneTermFrame(frame), Error);
   EXPECT_THROW(cpu::BuildCrossProducts(frame, ThetaLayout(frame)), Error);
@@ -320,7 +290,7 @@ TEST(RowPassMath, CheckOneTermFrameRefusesWhatTheCpuPassRefuses) {
 // dense finish, against the CPU evaluator.
 TEST(RowPassMath, EvaluatorFromThePassMatchesCpu) {
   for (const int q : {1, 2, 3}) {
-    const ModelFrame frame = Simulated(400, q, 3, 1, 6, 500 + q);
+    const ModelFrame frame = test::SimulateShuffledFrame(400, q, 3, 1, 6, 500 + q);
     const cpu::CenteringInfo cen = gpu::RowPassCentering(frame);
     const gpu::RowPassResult pass = gpu::HostRowPass(frame, cen, 7);
     const cpu::CrossProducts cp = gpu::OneTermFinishInputs(frame, cen, pass.xx);

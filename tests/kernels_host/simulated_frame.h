@@ -3,6 +3,7 @@
 // [min_rows, max_rows]; `empty_levels` levels (the last ones) have no rows at all.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <random>
@@ -142,6 +143,39 @@ inline ModelFrame SimulateCrossedFrame(const CrossedShape& s) {
   f.rows_read = f.rows_used = n;
   for (int64_t i = 0; i < n; ++i) f.used_rows.push_back(i);
   return f;
+}
+
+// A one-term frame with its rows permuted at random (std::shuffle with mt19937_64(seed)), so that
+// consecutive rows belong to different clusters: the device one-time pass's general input.
+inline ModelFrame ShuffleRows(const ModelFrame& f, uint64_t seed) {
+  const int64_t n = f.n();
+  std::vector<int64_t> order(n);
+  for (int64_t i = 0; i < n; ++i) order[i] = i;
+  std::mt19937_64 rng(seed);
+  std::shuffle(order.begin(), order.end(), rng);
+  ModelFrame s = f;
+  for (int64_t i = 0; i < n; ++i) {
+    s.y(i) = f.y(order[i]);
+    s.x.row(i) = f.x.row(order[i]);
+    s.random[0].z.row(i) = f.random[0].z.row(order[i]);
+    s.random[0].level[i] = f.random[0].level[order[i]];
+  }
+  return s;
+}
+
+// SimulateOneTermFrame of that shape (two empty levels when clusters > 2) with ShuffleRows(seed +
+// 1): the row-pass tests' frames.
+inline ModelFrame SimulateShuffledFrame(int64_t clusters, int q, int p, int min_rows, int max_rows,
+                                        uint64_t seed) {
+  SimulatedShape shape;
+  shape.clusters = clusters;
+  shape.q = q;
+  shape.p = p;
+  shape.min_rows = min_rows;
+  shape.max_rows = max_rows;
+  shape.empty_levels = clusters > 2 ? 2 : 0;
+  shape.seed = seed;
+  return ShuffleRows(SimulateOneTermFrame(shape), seed + 1);
 }
 
 }  // namespace lmm::test
