@@ -81,38 +81,54 @@ TEST(GpuEvaluator, MatchesCpuAndLme4OnReferenceModels) {
   EXPECT_EQ(cases, 36);
 }
 
+struct SimulatedCase {
+  int64_t clusters;
+  int q, p, min_rows, max_rows;
+
+  // Three empty levels (when there are several clusters), seed 1000 * base + 100 q + p.
+  test::SimulatedShape Shape(uint64_t base) const {
+    test::SimulatedShape shape;
+    shape.clusters = clusters;
+    shape.q = q;
+    shape.p = p;
+    shape.min_rows = min_rows;
+    shape.max_rows = max_rows;
+    shape.empty_levels = clusters > 1 ? 3 : 0;
+    shape.seed = 1000 * base + q * 100 + p;
+    return shape;
+  }
+};
+
+// ExpectMatchesCpu at lme4's start and two unstructured points (small and large theta), ML and
+// REML, each traced as `what` and the point.
+void ExpectMatchesCpuAtThetas(const ModelFrame& frame, Evaluator& gpu, int q,
+                              const std::string& what) {
+  for (const std::vector<double>& theta :
+       {gpu.layout().start(), test::UnstructuredTheta(q, 0.3), test::UnstructuredTheta(q, 3.0)})
+    for (bool reml : {false, true}) {
+      SCOPED_TRACE(what + (reml ? " REML" : " ML") + " theta[0] " + std::to_string(theta[0]));
+      ExpectMatchesCpu(frame, gpu, theta, reml);
+    }
+}
+
+std::string Describe(const SimulatedCase& c) {
+  return "clusters " + std::to_string(c.clusters) + " q " + std::to_string(c.q) + " p " +
+         std::to_string(c.p);
+}
+
 TEST(GpuEvaluator, MatchesCpuOnSimulatedModels) {
   LMM_SKIP_WITHOUT_DEVICE();
-  struct Case {
-    int64_t clusters;
-    int q, p, min_rows, max_rows;
-  };
+  using Case = SimulatedCase;
   // Every kernel instantiation; clusters with one row and with fewer rows than q; empty levels;
   // w = 32; 300000 clusters take two rounds per thread (128 x 2048 threads).
   const Case cases[] = {{1, 1, 1, 3, 3},      {500, 1, 2, 1, 4},   {500, 2, 4, 1, 5},
                         {500, 3, 3, 1, 2},    {500, 4, 2, 1, 6},   {333, 8, 3, 1, 12},
                         {200, 2, 31, 20, 40}, {300000, 2, 4, 1, 6}};
   for (const Case& c : cases) {
-    test::SimulatedShape shape;
-    shape.clusters = c.clusters;
-    shape.q = c.q;
-    shape.p = c.p;
-    shape.min_rows = c.min_rows;
-    shape.max_rows = c.max_rows;
-    shape.empty_levels = c.clusters > 1 ? 3 : 0;
-    shape.seed = 1000 + c.q * 100 + c.p;
-    const ModelFrame frame = test::SimulateOneTermFrame(shape);
+    const ModelFrame frame = test::SimulateOneTermFrame(c.Shape(1));
     const std::unique_ptr<Evaluator> gpu = MakeGpu(frame);
     ASSERT_TRUE(gpu != nullptr);
-    for (const std::vector<double>& theta :
-         {gpu->layout().start(), test::UnstructuredTheta(c.q, 0.3),
-          test::UnstructuredTheta(c.q, 3.0)})
-      for (bool reml : {false, true}) {
-        SCOPED_TRACE("clusters " + std::to_string(c.clusters) + " q " + std::to_string(c.q) +
-                     " p " + std::to_string(c.p) + (reml ? " REML" : " ML") + " theta[0] " +
-                     std::to_string(theta[0]));
-        ExpectMatchesCpu(frame, *gpu, theta, reml);
-      }
+    ExpectMatchesCpuAtThetas(frame, *gpu, c.q, Describe(c));
   }
 }
 
@@ -142,37 +158,19 @@ TEST(GpuEvaluator, DevicePassMatchesCpuAndLme4OnReferenceModels) {
 
 TEST(GpuEvaluator, DevicePassMatchesCpuOnShuffledSimulatedModels) {
   LMM_SKIP_WITHOUT_DEVICE();
-  struct Case {
-    int64_t clusters;
-    int q, p, min_rows, max_rows;
-  };
+  using Case = SimulatedCase;
   // The last: runs of kLongRun rows or more in a chunk (the kernels' warp path).
   const Case cases[] = {{1, 1, 1, 3, 3},     {500, 1, 2, 1, 4},  {500, 2, 4, 1, 5},
                         {500, 3, 3, 1, 2},   {333, 8, 3, 1, 12}, {200, 2, 31, 20, 40},
                         {10, 2, 3, 300, 800}};
   for (const Case& c : cases) {
-    test::SimulatedShape shape;
-    shape.clusters = c.clusters;
-    shape.q = c.q;
-    shape.p = c.p;
-    shape.min_rows = c.min_rows;
-    shape.max_rows = c.max_rows;
-    shape.empty_levels = c.clusters > 1 ? 3 : 0;
-    shape.seed = 2000 + c.q * 100 + c.p;
+    const test::SimulatedShape shape = c.Shape(2);
     const ModelFrame frame = test::ShuffleRows(test::SimulateOneTermFrame(shape), shape.seed);
     for (const int64_t chunk : {int64_t{1}, int64_t{7}, int64_t{0}}) {
       if (chunk == 1 && frame.n() > 2000) continue;  // one chunk per row: keep it short
       const std::unique_ptr<GpuEvaluator> gpu = MakeGpuWithDevicePass(frame, chunk);
       ASSERT_TRUE(gpu != nullptr);
-      for (const std::vector<double>& theta :
-           {gpu->layout().start(), test::UnstructuredTheta(c.q, 0.3),
-            test::UnstructuredTheta(c.q, 3.0)})
-        for (bool reml : {false, true}) {
-          SCOPED_TRACE("clusters " + std::to_string(c.clusters) + " q " + std::to_string(c.q) +
-                       " p " + std::to_string(c.p) + " chunk " + std::to_string(chunk) +
-                       (reml ? " REML" : " ML") + " theta[0] " + std::to_string(theta[0]));
-          ExpectMatchesCpu(frame, *gpu, theta, reml);
-        }
+      ExpectMatchesCpuAtThetas(frame, *gpu, c.q, Describe(c) + " chunk " + std::to_string(chunk));
     }
   }
 }
