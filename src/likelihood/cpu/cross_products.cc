@@ -6,7 +6,6 @@
 #include "lmm/error.h"
 
 namespace lmm::cpu {
-namespace {
 
 void CheckFrame(const ModelFrame& frame) {
   const int64_t n = frame.n();
@@ -21,6 +20,8 @@ void CheckFrame(const ModelFrame& frame) {
         throw Error(ErrorKind::kInternal, "evaluator: level index out of range in term " + t.group);
   }
 }
+
+namespace {
 
 // X'X of the centered columns v_j (lower triangle, row-major p x p): sum_i (long double) v_ij
 // v_ik, each sum formed in row order. For speed the rows are taken a block at a time (the block's

@@ -64,6 +64,10 @@ struct CrossProducts {
 // Largest dense rest (m) accepted: A and S take 2 m^2 doubles (2.3 GB at m = 12000).
 inline constexpr int64_t kMaxDenseRest = 12000;
 
+// Throws lmm::Error (kData: n <= p; kInternal: X, y, Z or the level indices do not match n or the
+// levels) when the frame is inconsistent: BuildCrossProducts' checks of the frame.
+void CheckFrame(const ModelFrame& frame);
+
 // Throws lmm::Error when the model's rest is too large for dense storage or the frame is
 // inconsistent.
 CrossProducts BuildCrossProducts(const ModelFrame& frame, const ThetaLayout& layout);

@@ -60,18 +60,12 @@ struct RowPassStats {
                        // also counts the centers and the download of the host copy
 };
 
-// The checks of cpu::BuildCrossProducts for a one-term frame, with its messages.
+// cpu::CheckFrame (BuildCrossProducts' checks, with its messages) for a frame that must have one
+// random-effect term (kInternal otherwise).
 inline void CheckOneTermFrame(const ModelFrame& frame) {
-  const int64_t n = frame.n();
-  if (frame.x.rows() != n) throw Error(ErrorKind::kInternal, "evaluator: X and y differ in rows");
-  if (n <= frame.p()) throw DataError("evaluator: fewer observations than fixed effects");
-  const RandomEffectTerm& t = frame.random.at(0);
-  if (static_cast<int64_t>(t.level.size()) != n || t.z.rows() != n || t.z.cols() != t.q())
-    throw Error(ErrorKind::kInternal, "evaluator: random-effect term " + t.group +
-                                          " does not match the number of observations");
-  for (int32_t l : t.level)
-    if (l < 0 || l >= t.levels)
-      throw Error(ErrorKind::kInternal, "evaluator: level index out of range in term " + t.group);
+  if (frame.random.size() != 1)
+    throw Error(ErrorKind::kInternal, "evaluator: the one-term pass needs one random-effect term");
+  cpu::CheckFrame(frame);
 }
 
 // The centers of cpu::BuildCrossProducts (cpu::MakeCentering, X's and y's): the device pass
