@@ -2,6 +2,7 @@
 // mathematics: cluster_math.h).
 #include <cuda_runtime.h>
 
+#include "cluster_block.cuh"
 #include "cluster_kernels.h"
 #include "kernel_util.cuh"
 
@@ -41,24 +42,11 @@ __global__ void __launch_bounds__(kClusterThreads)
       ok = EliminateCluster(q, w, lambda, d, l, panel, &logdet);
       if (!ok && failed < 0) failed = begin + k;
     }
-    // Every lane runs every entry (the shuffles need the whole warp).
-    for (int i = 0; i < w; ++i)
-      for (int j = 0; j <= i; ++j) {
-        const double x = WarpSum(ok ? DowndateEntry(q, w, panel, i, j) : 0.0);
-        if (lane == 0) my_sum[PackedIndex(i, j)] += x;
-      }
-    const double x = WarpSum(ok ? logdet : 0.0);
-    if (lane == 0) my_sum[entries - 1] += x;
+    AddToWarpSums(ok, q, w, panel, logdet, lane, my_sum);
   }
   sh_failed[threadIdx.x] = failed;
   __syncthreads();
-  for (int e = threadIdx.x; e < entries; e += blockDim.x)
-    d_partials[static_cast<int64_t>(e) * gridDim.x + blockIdx.x] = WarpRowsSum(sh_sum, entries, e);
-  if (threadIdx.x == 0) {
-    long long first = -1;
-    for (int t = 0; t < kClusterThreads; ++t) first = FirstFailed(first, sh_failed[t]);
-    d_block_failed[blockIdx.x] = first;
-  }
+  WriteBlockPartials(sh_sum, sh_failed, entries, d_partials, d_block_failed + blockIdx.x);
 }
 
 // Block e < entries sums entry e over the blocks' partials (strided loads, then a fixed tree);

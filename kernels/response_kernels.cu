@@ -3,6 +3,7 @@
 // summation order are those of cluster_kernels.cu, once per evaluation (blockIdx.y).
 #include <cuda_runtime.h>
 
+#include "cluster_block.cuh"
 #include "kernel_util.cuh"
 #include "response_kernels.h"
 
@@ -43,24 +44,14 @@ __global__ void __launch_bounds__(kClusterThreads)
       ok = EliminateCluster(q, w, lambda, d, l, panel, &logdet);
       if (!ok && failed < 0) failed = c;
     }
-    for (int a = 0; a < w; ++a)
-      for (int b = 0; b <= a; ++b) {
-        const double x = WarpSum(ok ? DowndateEntry(q, w, panel, a, b) : 0.0);
-        if (lane == 0) my_sum[PackedIndex(a, b)] += x;
-      }
-    const double x = WarpSum(ok ? logdet : 0.0);
-    if (lane == 0) my_sum[entries - 1] += x;
+    AddToWarpSums(ok, q, w, panel, logdet, lane, my_sum);
   }
   sh_failed[threadIdx.x] = failed;
   __syncthreads();
-  const int64_t base = static_cast<int64_t>(i) * entries;
-  for (int e = threadIdx.x; e < entries; e += blockDim.x)
-    d_partials[(base + e) * gridDim.x + blockIdx.x] = WarpRowsSum(sh_sum, entries, e);
-  if (threadIdx.x == 0) {
-    long long first = -1;
-    for (int t = 0; t < kClusterThreads; ++t) first = FirstFailed(first, sh_failed[t]);
-    d_block_failed[static_cast<int64_t>(i) * gridDim.x + blockIdx.x] = first;
-  }
+  // Evaluation i's partials: rows [i entries, (i + 1) entries) of gridDim.x blocks each.
+  WriteBlockPartials(sh_sum, sh_failed, entries,
+                     d_partials + static_cast<int64_t>(i) * entries * gridDim.x,
+                     d_block_failed + static_cast<int64_t>(i) * gridDim.x + blockIdx.x);
 }
 
 // Block (e, i), e < entries, sums entry e of evaluation i over the blocks' partials; block
