@@ -144,19 +144,7 @@ LMM_HD inline void GatherCenteredRow(const double* raw, int64_t ld, int64_t src,
 
 // ---- Double-double sums of [X y]'[X y] ----
 
-// (hi, lo) += a * b: the product exactly (TwoProd), added by TwoSum, renormalized.
-LMM_HD inline void DdAddProduct(double& hi, double& lo, double a, double b) {
-  const double p = MulRn(a, b);
-  const double pe = fma(a, b, -p);
-  const double s = AddRn(hi, p);
-  const double bp = SubRn(s, hi);
-  const double e = AddRn(SubRn(hi, SubRn(s, bp)), SubRn(p, bp));
-  const double l = AddRn(lo, AddRn(e, pe));
-  hi = AddRn(s, l);
-  lo = SubRn(l, SubRn(hi, s));
-}
-
-// (hi, lo) += (bh, bl).
+// (hi, lo) += (bh, bl): TwoSum of the high parts, the low parts added, renormalized.
 LMM_HD inline void DdAdd(double& hi, double& lo, double bh, double bl) {
   const double s = AddRn(hi, bh);
   const double bp = SubRn(s, hi);
@@ -164,6 +152,12 @@ LMM_HD inline void DdAdd(double& hi, double& lo, double bh, double bl) {
   const double l = AddRn(lo, AddRn(e, bl));
   hi = AddRn(s, l);
   lo = SubRn(l, SubRn(hi, s));
+}
+
+// (hi, lo) += a * b: the product exactly (TwoProd: p + pe = a b), added by DdAdd.
+LMM_HD inline void DdAddProduct(double& hi, double& lo, double a, double b) {
+  const double p = MulRn(a, b);
+  DdAdd(hi, lo, p, fma(a, b, -p));
 }
 
 // Launch shape of the [X y]'[X y] partial sums of one chunk of `len` rows: block b sums rows
