@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "likelihood/gpu/cluster_pass.h"
+#include "likelihood/gpu/cluster_transfer.h"
 #include "likelihood/gpu/device_buffer.h"
 #include "likelihood/gpu/gpu_context.h"
 
@@ -56,15 +57,10 @@ Status DeviceClusters::Create(const HostClusters& host, int64_t block,
   dc->q_ = host.q;
   dc->w_ = host.w;
   dc->device_bytes_ = needed;
-  for (const Status& step :
-       {dev.d_d.Allocate(host.d.size()), dev.d_panel.Allocate(host.panel.size()),
-        dev.pass.Allocate(host.q, host.w, host.clusters, block)})
-    if (!step.ok()) return fail(step, step.ToString());
-  const cudaStream_t stream = dev.ctx->stream();
-  for (const Status& step : {dev.d_d.CopyFromHost(host.d.data(), host.d.size(), stream),
-                             dev.d_panel.CopyFromHost(host.panel.data(), host.panel.size(), stream),
-                             dev.ctx->Synchronize()})
-    if (!step.ok()) return fail(step, step.ToString());
+  s = dev.pass.Allocate(host.q, host.w, host.clusters, block);
+  if (s.ok()) s = UploadClusters(host, dev.ctx->stream(), &dev.d_d, &dev.d_panel);
+  if (s.ok()) s = dev.ctx->Synchronize();
+  if (!s.ok()) return fail(s, s.ToString());
   *out = std::move(dc);
   return Status::Ok();
 }

@@ -10,6 +10,7 @@
 #include "cluster_shape.h"
 #include "likelihood/cpu/thread_pool.h"
 #include "likelihood/gpu/cluster_pass.h"
+#include "likelihood/gpu/cluster_transfer.h"
 #include "likelihood/gpu/device_buffer.h"
 #include "likelihood/gpu/device_probe.h"
 #include "likelihood/gpu/gpu_context.h"
@@ -137,14 +138,9 @@ Status GpuEvaluator::InitFromHostPass(const ModelFrame& frame) {
   cp_.row_off = {};
   Device& dev = *dev_;
   const cudaStream_t stream = dev.ctx->stream();
-  for (const Status& step :
-       {dev.d_d.Allocate(host_.d.size()), dev.d_panel.Allocate(host_.panel.size())})
-    if (!step.ok()) return step;
-  for (const Status& step :
-       {dev.d_d.CopyFromHost(host_.d.data(), host_.d.size(), stream),
-        dev.d_panel.CopyFromHost(host_.panel.data(), host_.panel.size(), stream),
-        dev.ctx->Synchronize()})
-    if (!step.ok()) return step;
+  Status s = gpu::UploadClusters(host_, stream, &dev.d_d, &dev.d_panel);
+  if (s.ok()) s = dev.ctx->Synchronize();
+  if (!s.ok()) return s;
   row_pass_ = gpu::RowPassStats{};
   row_pass_.rows = frame.n();
   row_pass_.resident_bytes = static_cast<int64_t>(dev.d_d.bytes() + dev.d_panel.bytes());
@@ -174,12 +170,9 @@ Status GpuEvaluator::InitFromDevicePass(const ModelFrame& frame,
   host_.clusters = frame.random[0].levels;
   host_.q = frame.random[0].q();
   host_.w = frame.p() + 1;
-  host_.d.resize(dev.d_d.size());
-  host_.panel.resize(dev.d_panel.size());
-  for (const Status& step : {dev.d_d.CopyToHost(host_.d.data(), host_.d.size(), stream),
-                             dev.d_panel.CopyToHost(host_.panel.data(), host_.panel.size(), stream),
-                             dev.ctx->Synchronize()})
-    if (!step.ok()) return step;
+  s = gpu::DownloadClusters(dev.d_d, dev.d_panel, stream, &host_);
+  if (s.ok()) s = dev.ctx->Synchronize();
+  if (!s.ok()) return s;
   row_pass_ = out.stats;
   row_pass_.seconds =  // the centers and the host copy included
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -4,6 +4,7 @@
 
 #include "cluster_shape.h"
 #include "likelihood/gpu/cluster_pass.h"
+#include "likelihood/gpu/cluster_transfer.h"
 #include "likelihood/gpu/cuda_status.h"
 #include "likelihood/gpu/device_buffer.h"
 #include "likelihood/gpu/device_probe.h"
@@ -214,14 +215,8 @@ Status GpuResidualEvaluator::Download() const {
   host_.clusters = rows_.clusters;
   host_.q = q;
   host_.w = w;
-  host_.d.resize(static_cast<size_t>(kernels::PackedSize(q) * rows_.clusters));
-  host_.panel.resize(static_cast<size_t>(w * q * rows_.clusters));
-  const cudaStream_t stream = dev_->ctx->stream();
-  Status s = dev_->d_d.CopyToHost(host_.d.data(), host_.d.size(), stream);
-  if (!s.ok()) return s;
-  s = dev_->d_panel.CopyToHost(host_.panel.data(), host_.panel.size(), stream);
-  if (!s.ok()) return s;
-  s = dev_->ctx->Synchronize();
+  Status s = gpu::DownloadClusters(dev_->d_d, dev_->d_panel, dev_->ctx->stream(), &host_);
+  if (s.ok()) s = dev_->ctx->Synchronize();
   if (!s.ok()) return s;
   host_valid_ = true;
   return Status::Ok();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "likelihood/gpu/cluster_transfer.h"
 #include "likelihood/gpu/cuda_status.h"
 #include "likelihood/gpu/device_buffer.h"
 #include "likelihood/gpu/gpu_context.h"
@@ -89,16 +90,12 @@ Status GpuResponseBatch::Init() {
   failed_.assign(cap, -1);
   Device& dev = *dev_;
   for (const Status& step :
-       {dev.d_d.Allocate(design_.d.size()), dev.d_panel.Allocate(design_.panel.size()),
-        dev.d_yz.Allocate(yz_.size()), dev.d_slots.Allocate(cap),
+       {dev.d_yz.Allocate(yz_.size()), dev.d_slots.Allocate(cap),
         dev.d_lambdas.Allocate(cap * q * q), dev.d_partials.Allocate(cap * entries * blocks),
         dev.d_block_failed.Allocate(cap * blocks), dev.d_results.Allocate(cap * entries),
         dev.d_failed.Allocate(cap)})
     if (!step.ok()) return step;
-  const cudaStream_t stream = dev.ctx->stream();
-  s = dev.d_d.CopyFromHost(design_.d.data(), design_.d.size(), stream);
-  if (!s.ok()) return s;
-  s = dev.d_panel.CopyFromHost(design_.panel.data(), design_.panel.size(), stream);
+  s = gpu::UploadClusters(design_, dev.ctx->stream(), &dev.d_d, &dev.d_panel);
   if (!s.ok()) return s;
   return dev.ctx->Synchronize();
 }
