@@ -91,6 +91,12 @@ class Evaluator {
   explicit Evaluator(const ModelFrame& frame)
       : layout_(frame), n_(frame.n()), p_(frame.p()), beta_(frame.p()), rx_(frame.p(), frame.p()) {}
 
+  // kInvalidArgument unless theta has layout().size() values (every Update's first check).
+  Status CheckThetaLength(std::span<const double> theta) const {
+    if (static_cast<int>(theta.size()) == layout_.size()) return Status::Ok();
+    return Status::Error(Status::Code::kInvalidArgument, "evaluator: theta has the wrong length");
+  }
+
   // Sets the queries' values from a host finish's solution (any type with the fields logdet_l,
   // logdet_rx, pwrss, beta and rx, e.g. gpu::OneTermSolution), copied unchanged.
   template <class Solution>

@@ -19,8 +19,7 @@ LockstepEvaluator::LockstepEvaluator(const ModelFrame& frame, LockstepCoordinato
 }
 
 Status LockstepEvaluator::Update(std::span<const double> theta) {
-  if (static_cast<int>(theta.size()) != layout_.size())
-    return Status::Error(Status::Code::kInvalidArgument, "evaluator: theta has the wrong length");
+  if (const Status s = CheckThetaLength(theta); !s.ok()) return s;
   layout_.term(0).FillLambda(layout_.TermTheta(theta, 0), lambda_.data());
   Status s = coordinator_.Evaluate(slot_, lambda_, &reduction_);
   if (!s.ok()) return s;

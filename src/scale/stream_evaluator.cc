@@ -89,8 +89,7 @@ Status StreamEvaluator::ReduceBlocks() {
 }
 
 Status StreamEvaluator::Update(std::span<const double> theta) {
-  if (static_cast<int>(theta.size()) != layout_.size())
-    return Status::Error(Status::Code::kInvalidArgument, "evaluator: theta has the wrong length");
+  if (const Status s = CheckThetaLength(theta); !s.ok()) return s;
   layout_.term(0).FillLambda(layout_.TermTheta(theta, 0), lambda_.data());
   // A device failure is local: every process still joins the gather (with its failure flags set)
   // so that none waits forever, and each returns its own status afterwards.

@@ -251,8 +251,7 @@ void CpuEvaluator::FormSchurComplement() const {
 }
 
 Status CpuEvaluator::Update(std::span<const double> theta) {
-  if (static_cast<int>(theta.size()) != layout_.size())
-    return Status::Error(Status::Code::kInvalidArgument, "evaluator: theta has the wrong length");
+  if (const Status s = CheckThetaLength(theta); !s.ok()) return s;
   FillLambdas(theta);
   pool_.ParallelFor(num_chunks_, [this](int64_t chunk) { EliminateChunk(chunk); });
   double logdet = 0;

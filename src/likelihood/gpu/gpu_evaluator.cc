@@ -185,8 +185,7 @@ Status GpuEvaluator::AllocateEvaluationBuffers() {
 }
 
 Status GpuEvaluator::Update(std::span<const double> theta) {
-  if (static_cast<int>(theta.size()) != layout_.size())
-    return Status::Error(Status::Code::kInvalidArgument, "evaluator: theta has the wrong length");
+  if (const Status s = CheckThetaLength(theta); !s.ok()) return s;
   layout_.term(0).FillLambda(layout_.TermTheta(theta, 0), lambda_.data());
   Device& dev = *dev_;
   Status s =

@@ -194,8 +194,7 @@ Status GpuMultiTermEvaluator::LaunchFactor() {
 }
 
 Status GpuMultiTermEvaluator::Update(std::span<const double> theta) {
-  if (static_cast<int>(theta.size()) != layout_.size())
-    return Status::Error(Status::Code::kInvalidArgument, "evaluator: theta has the wrong length");
+  if (const Status s = CheckThetaLength(theta); !s.ok()) return s;
   Status s = LaunchPass(theta);
   if (!s.ok()) return s;
   s = LaunchFactor();
@@ -242,8 +241,7 @@ Status GpuMultiTermEvaluator::Update(std::span<const double> theta) {
 }
 
 Status GpuMultiTermEvaluator::Snapshot(std::span<const double> theta, gpu::DeviceSnapshot* out) {
-  if (static_cast<int>(theta.size()) != layout_.size())
-    return Status::Error(Status::Code::kInvalidArgument, "evaluator: theta has the wrong length");
+  if (const Status s = CheckThetaLength(theta); !s.ok()) return s;
   const cpu::CrossProducts& cp = cpu_->cross_products();
   Device& dev = *dev_;
   const cudaStream_t stream = dev.ctx->stream();
