@@ -27,11 +27,7 @@ namespace {
 using kernels::PackedIndex;
 
 std::vector<std::unique_ptr<test::ResidualCase>> Cases() {
-  std::vector<std::unique_ptr<test::ResidualCase>> cases;
-  cases.push_back(test::LoadResidualCase("ovary.csv", "follicles ~ sin1 + cos1 + (1 | Mare)",
-                                         "ar(2, time = time)", {"time"}));
-  cases.push_back(test::LoadResidualCase("orthodont.csv", "distance ~ age + Sex + (1 | Subject)",
-                                         "unstructured(time = age)", {"age"}));
+  std::vector<std::unique_ptr<test::ResidualCase>> cases = test::ReferenceResidualCases();
   test::SimulatedShape shape;
   shape.clusters = 3000;
   shape.q = 2;

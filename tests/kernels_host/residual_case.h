@@ -56,6 +56,17 @@ inline std::unique_ptr<ResidualCase> LoadResidualCase(const std::string& data,
   return FinishCase(std::move(c), spec);
 }
 
+// The reference-data cases every residual test starts from: ovary with AR(2) in time (nlme's
+// ovary_ar2_reml fit) and orthodont with an unstructured covariance over age.
+inline std::vector<std::unique_ptr<ResidualCase>> ReferenceResidualCases() {
+  std::vector<std::unique_ptr<ResidualCase>> cases;
+  cases.push_back(LoadResidualCase("ovary.csv", "follicles ~ sin1 + cos1 + (1 | Mare)",
+                                   "ar(2, time = time)", {"time"}));
+  cases.push_back(LoadResidualCase("orthodont.csv", "distance ~ age + Sex + (1 | Subject)",
+                                   "unstructured(time = age)", {"age"}));
+  return cases;
+}
+
 // SimulateOneTermFrame's design with a time column `t`: within each cluster distinct integer
 // times with gaps of 1-3, written in decreasing order (so the clusters' time order is not the
 // row order).

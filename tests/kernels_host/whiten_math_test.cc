@@ -103,11 +103,7 @@ void ExpectSameCrossProducts(const HostWhitening& h, const ModelFrame& white) {
 }
 
 std::vector<std::unique_ptr<test::ResidualCase>> Cases() {
-  std::vector<std::unique_ptr<test::ResidualCase>> cases;
-  cases.push_back(test::LoadResidualCase("ovary.csv", "follicles ~ sin1 + cos1 + (1 | Mare)",
-                                         "ar(2, time = time)", {"time"}));
-  cases.push_back(test::LoadResidualCase("orthodont.csv", "distance ~ age + Sex + (1 | Subject)",
-                                         "unstructured(time = age)", {"age"}));
+  std::vector<std::unique_ptr<test::ResidualCase>> cases = test::ReferenceResidualCases();
   cases.push_back(test::LoadResidualCase("orthodont.csv", "distance ~ age + Sex + (1 | Subject)",
                                          "banded(1, time = age, by = Sex)", {"age", "Sex"}));
   test::SimulatedShape shape;
