@@ -9,7 +9,6 @@
 // and the largest relative differences of the df, the SEs and the tests' denominator df.
 // Prints one skip line and exits 0 when the build has no CUDA backend or no device is usable.
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -17,6 +16,7 @@
 #include <filesystem>
 #include <string>
 
+#include "gpu_bench_util.h"
 #include "inference/ddf/cluster_partition.h"
 #include "inference/ddf/small_sample.h"
 #include "inference/ddf/variance_pieces.h"
@@ -33,15 +33,13 @@
 namespace lmm {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 template <typename F>
 double BestSeconds(int repeats, F&& f) {
   double best = 1e300;
   for (int r = 0; r < repeats; ++r) {
-    const auto t0 = Clock::now();
+    const auto t0 = bench::Clock::now();
     f();
-    best = std::min(best, std::chrono::duration<double>(Clock::now() - t0).count());
+    best = std::min(best, bench::Seconds(t0));
   }
   return best;
 }
@@ -63,8 +61,7 @@ int Main(int argc, char** argv) {
   }
   int devices = 0;
   if (cudaGetDeviceCount(&devices) != cudaSuccess || devices == 0) {
-    std::printf("gpu_ddf_bench: skipped: no CUDA device\n");
-    return 0;
+    return bench::Skip("gpu_ddf_bench", "no CUDA device");
   }
   SimulationOptions sim;
   sim.rows = rows;
@@ -83,8 +80,7 @@ int Main(int argc, char** argv) {
 
   const GpuProbe probe = ProbeGpuBackend(frame);
   if (!probe.usable) {
-    std::printf("gpu_ddf_bench: skipped: %s\n", probe.reason.c_str());
-    return 0;
+    return bench::Skip("gpu_ddf_bench", probe.reason);
   }
   FitCoreOptions fit_options;
   fit_options.backend = Backend::kGpu;
@@ -156,13 +152,6 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace lmm
 
-int main(int argc, char** argv) { return lmm::Main(argc, argv); }
-
-#else  // !LMM_HAVE_CUDA
-
-int main() {
-  std::printf("gpu_ddf_bench: skipped: this build has no CUDA backend\n");
-  return 0;
-}
-
 #endif  // LMM_HAVE_CUDA
+
+LMM_GPU_BENCH_MAIN("gpu_ddf_bench")

@@ -2,6 +2,7 @@
 // variance_kernels.h; mathematics: variance_math.h).
 #include <cuda_runtime.h>
 
+#include "kernel_util.cuh"
 #include "variance_kernels.h"
 
 namespace lmm::kernels {
@@ -85,12 +86,6 @@ __global__ void __launch_bounds__(kSumThreads)
   for (int64_t c = threadIdx.x; c < clusters; c += kSumThreads) s += d_scal[e * clusters + c];
   const double total = BlockTreeSum(sh, s);
   if (threadIdx.x == 0) d_scalars[e] = total;
-}
-
-cudaError_t Checked(cudaStream_t stream, bool sync_each_launch) {
-  const cudaError_t launch = cudaGetLastError();
-  if (launch != cudaSuccess || !sync_each_launch) return launch;
-  return cudaStreamSynchronize(stream);
 }
 
 }  // namespace
