@@ -21,6 +21,7 @@
 
 #include "inference/ddf/cluster_partition.h"
 #include "inference/ddf/variance_pieces.h"
+#include "inference/ddf/variance_workspace.h"
 #include "lmm/load.h"
 #include "model/theta_layout.h"
 #include "simulated_frame.h"
@@ -39,39 +40,16 @@ double Rel(const MatrixXd& a, const MatrixXd& b) {
 
 // A cluster's factors and outputs in the view layout (stride 1), the factors by ClusterRowsFactor
 // from rows [z xe].
-struct Outputs {
-  std::vector<double> rows, tz, tzx, tx, k, yx, h1, y2, bb, b2, scal;
-  kernels::VarianceClusterView v;
+struct Outputs : inference::ddf::VarianceWorkspace {
+  std::vector<double> rows;
+  kernels::VarianceClusterView& v = view;
   Outputs(const MatrixXd& z, const MatrixXd& xe, int nr)
-      : tz(z.cols() * z.cols()),
-        tzx(z.cols() * xe.cols()),
-        tx(kernels::PackedSize(static_cast<int>(xe.cols()))),
-        k(tz.size()),
-        yx(tzx.size()),
-        h1(tzx.size()),
-        y2(tzx.size()),
-        bb(tzx.size()),
-        b2(tzx.size()),
-        scal(kernels::VarianceScalars(nr)) {
+      : VarianceWorkspace(1, static_cast<int>(z.cols()), static_cast<int>(xe.cols()), nr) {
     const auto q = static_cast<int>(z.cols()), w = static_cast<int>(xe.cols());
     for (Eigen::Index i = 0; i < z.rows(); ++i) {
       for (int e = 0; e < q; ++e) rows.push_back(z(i, e));
       for (int e = 0; e < w; ++e) rows.push_back(xe(i, e));
     }
-    v.stride = 1;
-    v.q = q;
-    v.w = w;
-    v.nr = nr;
-    v.tz = tz.data();
-    v.tzx = tzx.data();
-    v.tx = tx.data();
-    v.k = k.data();
-    v.yx = yx.data();
-    v.h1 = h1.data();
-    v.y2 = y2.data();
-    v.bb = bb.data();
-    v.b2 = b2.data();
-    v.scal = scal.data();
     kernels::ClusterRowsFactor(v, 0, rows.data(), 0, z.rows());
   }
   // T (q + w square, upper) from the view's pieces.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "inference/ddf/variance_workspace.h"
 #include "io/parallel_for.h"
 #include "lmm/error.h"
 #include "variance_math.h"
@@ -443,33 +444,16 @@ VariancePieces ComputeVariancePiecesClusterMath(const ModelFrame& frame,
   Prepared pr = Prepare(frame, layout, theta, sigma2, beta);
   const ClusterMathInput in = BuildClusterMathInput(frame, partition, pr, threads);
   const auto n = static_cast<size_t>(in.clusters);
-  const auto qq = static_cast<size_t>(in.q * in.q), qw = static_cast<size_t>(in.q * in.w);
   const int np = kernels::VarianceMatrixPieces(in.nr), ns = kernels::VarianceScalars(in.nr);
-  std::vector<double> tz(qq * n), tzx(qw * n),
-      tx(static_cast<size_t>(kernels::PackedSize(in.w)) * n), k(qq * n), yx(qw * n), h1(qw * n),
-      y2(qw * n), bb(qw * n), b2(qw * n), scal(static_cast<size_t>(ns) * n);
-  kernels::VarianceClusterView v;
-  v.stride = static_cast<int64_t>(n);
-  v.q = in.q;
-  v.w = in.w;
-  v.nr = in.nr;
-  v.tz = tz.data();
-  v.tzx = tzx.data();
-  v.tx = tx.data();
-  v.k = k.data();
-  v.yx = yx.data();
-  v.h1 = h1.data();
-  v.y2 = y2.data();
-  v.bb = bb.data();
-  v.b2 = b2.data();
-  v.scal = scal.data();
+  VarianceWorkspace ws(in.clusters, in.q, in.w, in.nr);
+  const kernels::VarianceClusterView& v = ws.view;
   const int w = in.w;
   std::vector<double> pieces(static_cast<size_t>(np) * w * w, 0.0), scalars(ns, 0.0), part(np);
   for (int64_t c = 0; c < in.clusters; ++c) {
     kernels::ClusterRowsFactor(v, c, in.rows.data(), in.row_start[static_cast<size_t>(c)],
                                in.row_start[static_cast<size_t>(c) + 1]);
     kernels::ClusterVarianceFactors(v, c, in.lambda.data(), in.patterns.data());
-    for (int e = 0; e < ns; ++e) scalars[e] += scal[static_cast<size_t>(e) * n + c];
+    for (int e = 0; e < ns; ++e) scalars[e] += ws.scal[static_cast<size_t>(e) * n + c];
     for (int b = 0; b < w; ++b)
       for (int a = 0; a < w; ++a) {
         kernels::ClusterVarianceEntries(v, c, in.patterns.data(), a, b, 0, np, part.data());
