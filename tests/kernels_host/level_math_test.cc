@@ -377,10 +377,17 @@ TEST(MultiTermHost, NonFiniteThetaIsNotPositiveDefinite) {
 TEST(GpuSupport, MultiTermModelsAreSupportedLimitsNamed) {
   test::CrossedShape shape;
   EXPECT_EQ(GpuModelUnsupportedReason(test::SimulateCrossedFrame(shape)), "");
+  // Past the CPU's dense limit the GPU takes the model (device memory decides, in the probe);
+  // past kMaxGpuDenseRest it is refused with the limit named.
   shape.terms = {{20000, 1}, {cpu::kMaxDenseRest, 1}};
   shape.rows = 100;
-  const std::string reason = GpuModelUnsupportedReason(test::SimulateCrossedFrame(shape));
-  EXPECT_NE(reason.find("12000 random effects"), std::string::npos) << reason;
+  EXPECT_EQ(GpuModelUnsupportedReason(test::SimulateCrossedFrame(shape)), "");
+  shape.terms = {{600000, 1}, {600000, 1}, {500000, 1}};  // rest: 1.1e6 > kMaxGpuDenseRest
+  const ModelFrame large = test::SimulateCrossedFrame(shape);
+  const std::string reason = GpuModelUnsupportedReason(large);
+  EXPECT_NE(reason.find("1100000 random effects"), std::string::npos) << reason;
+  EXPECT_NE(reason.find(std::to_string(cpu::kMaxGpuDenseRest - large.p() - 1)), std::string::npos)
+      << reason;
   EXPECT_NE(reason.find("dense"), std::string::npos) << reason;
   shape.terms = {{100, kernels::kMaxClusterQ + 1}, {10, 1}};
   EXPECT_NE(GpuModelUnsupportedReason(test::SimulateCrossedFrame(shape)).find("9 columns"),

@@ -97,7 +97,8 @@ void CrossWithY(const ModelFrame& frame, double y_shift, CrossProducts& cp) {
 
 }  // namespace
 
-CrossProducts BuildCrossProducts(const ModelFrame& frame, const ThetaLayout& layout) {
+CrossProducts BuildCrossProducts(const ModelFrame& frame, const ThetaLayout& layout,
+                                 int64_t max_m) {
   CheckFrame(frame);
   CrossProducts cp;
   cp.n = frame.n();
@@ -116,12 +117,12 @@ CrossProducts BuildCrossProducts(const ModelFrame& frame, const ThetaLayout& lay
     cp.mt += t.levels * t.q();
   }
   cp.m = cp.mt + p + 1;
-  if (cp.m > kMaxDenseRest)
+  if (cp.m > max_m)
     throw Error(ErrorKind::kNumerical,
                 "evaluator: the terms after " + t0.group + " have " + std::to_string(cp.mt) +
-                    " random effects in all; the CPU evaluator stores them densely and accepts at "
-                    "most " +
-                    std::to_string(kMaxDenseRest - p - 1));
+                    " random effects in all; the " + (max_m == kMaxDenseRest ? "CPU" : "GPU") +
+                    " evaluator stores them densely and accepts at most " +
+                    std::to_string(max_m - p - 1));
   cp.centering = MakeCentering(frame);
   const CenteringInfo& cen = cp.centering;
   auto xs = [&](int64_t i, int j) { return frame.x(i, j) - cen.x_shift(j); };

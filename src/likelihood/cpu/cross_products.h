@@ -61,16 +61,22 @@ struct CrossProducts {
   int64_t panel_rows(int64_t c) const { return row_off[c + 1] - row_off[c]; }
 };
 
-// Largest dense rest (m) accepted: A and S take 2 m^2 doubles (2.3 GB at m = 12000).
+// Largest dense rest (m) the CPU evaluator accepts: A and S take 2 m^2 doubles (2.3 GB at
+// m = 12000).
 inline constexpr int64_t kMaxDenseRest = 12000;
+// Largest m the GPU multi-term evaluator accepts, where device memory is the real limit (A and S,
+// 2 m^2 doubles, must fit it: m = 84,434, MovieLens ml-32m's items, takes 114 GB); this bound
+// only keeps m^2 and the 32-bit row indices far from overflow.
+inline constexpr int64_t kMaxGpuDenseRest = int64_t{1} << 20;
 
 // Throws lmm::Error (kData: n <= p; kInternal: X, y, Z or the level indices do not match n or the
 // levels) when the frame is inconsistent: BuildCrossProducts' checks of the frame.
 void CheckFrame(const ModelFrame& frame);
 
-// Throws lmm::Error when the model's rest is too large for dense storage or the frame is
-// inconsistent.
-CrossProducts BuildCrossProducts(const ModelFrame& frame, const ThetaLayout& layout);
+// Throws lmm::Error when the model's rest is too large for dense storage (m > max_m: the CPU
+// evaluator's kMaxDenseRest, or the GPU's kMaxGpuDenseRest) or the frame is inconsistent.
+CrossProducts BuildCrossProducts(const ModelFrame& frame, const ThetaLayout& layout,
+                                 int64_t max_m = kMaxDenseRest);
 
 // The pieces of `cp` that depend on y, from frame.y: centering.y_shift (the mean, with an
 // intercept), the panels' y rows (sum_{i in c} (y_i - y_shift) z_0i), A's y row and column (the

@@ -49,6 +49,7 @@ Status GpuContext::Create(std::unique_ptr<GpuContext>* out) {
 }
 
 GpuContext::~GpuContext() {
+  if (solver_params_ != nullptr) cusolverDnDestroyParams(solver_params_);
   if (solver_ != nullptr) cusolverDnDestroy(solver_);
   if (stream_ != nullptr) cudaStreamDestroy(stream_);
 }
@@ -57,6 +58,7 @@ Status GpuContext::CreateSolver() {
   if (solver_ != nullptr) return Status::Ok();
   LMM_CUSOLVER_RETURN_IF_ERROR(cusolverDnCreate(&solver_));
   LMM_CUSOLVER_RETURN_IF_ERROR(cusolverDnSetStream(solver_, stream_));
+  LMM_CUSOLVER_RETURN_IF_ERROR(cusolverDnCreateParams(&solver_params_));
   return Status::Ok();
 }
 

@@ -24,9 +24,12 @@ class GpuContext {
   GpuContext& operator=(const GpuContext&) = delete;
 
   cudaStream_t stream() const { return stream_; }
-  // Creates the cuSOLVER handle on the stream (once; later calls do nothing).
+  // Creates the cuSOLVER handle on the stream and the 64-bit API's parameters (once; later calls
+  // do nothing).
   Status CreateSolver();
   cusolverDnHandle_t solver() const { return solver_; }  // null before CreateSolver()
+  // The 64-bit API's parameters (default algorithms), created with the handle.
+  cusolverDnParams_t solver_params() const { return solver_params_; }
   int device() const { return device_; }
   const std::string& device_name() const { return device_name_; }
   std::string Describe() const;  // "NAME (device N)"
@@ -44,6 +47,7 @@ class GpuContext {
   std::string device_name_;
   cudaStream_t stream_ = nullptr;
   cusolverDnHandle_t solver_ = nullptr;
+  cusolverDnParams_t solver_params_ = nullptr;
   bool sync_each_launch_ = false;
 };
 

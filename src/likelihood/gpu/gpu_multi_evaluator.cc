@@ -1,14 +1,18 @@
 #include "likelihood/gpu/gpu_multi_evaluator.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "level_kernels.h"
 #include "likelihood/gpu/cuda_status.h"
 #include "likelihood/gpu/device_buffer.h"
 #include "likelihood/gpu/gpu_context.h"
 #include "likelihood/gpu/multi_term_host.h"
+#include "lmm/error.h"
 
 namespace lmm {
 
@@ -30,7 +34,8 @@ struct GpuMultiTermEvaluator::Device {
   gpu::DeviceBuffer<double> work, logdet;
   gpu::DeviceBuffer<int> info;
   gpu::DeviceBuffer<long long> failed;
-  int lwork = 0;
+  size_t work_device_bytes = 0, work_host_bytes = 0;  // cusolverDnXpotrf's workspaces
+  std::vector<char> work_host;
 };
 
 namespace {
@@ -56,9 +61,14 @@ std::unique_ptr<Evaluator> GpuMultiTermEvaluator::Create(const ModelFrame& frame
 GpuMultiTermEvaluator::GpuMultiTermEvaluator(const ModelFrame& frame,
                                              const EvaluatorOptions& options)
     : Evaluator(frame), dev_(std::make_unique<Device>()) {
+  cpu::CrossProducts cp = cpu::BuildCrossProducts(frame, layout_, cpu::kMaxGpuDenseRest);
+  if (cp.m > cpu::kMaxDenseRest) {
+    own_cp_ = std::move(cp);
+    return;
+  }
   EvaluatorOptions cpu_options = options;
   cpu_options.backend = Backend::kCpu;
-  cpu_ = std::make_unique<CpuEvaluator>(frame, cpu_options);
+  cpu_ = std::make_unique<CpuEvaluator>(frame, cpu_options, std::move(cp));
 }
 
 GpuMultiTermEvaluator::~GpuMultiTermEvaluator() = default;
@@ -78,7 +88,7 @@ Status GpuMultiTermEvaluator::Init() {
   if (!s.ok()) return s;
   s = dev.ctx->CreateSolver();
   if (!s.ok()) return s;
-  const cpu::CrossProducts& cp = cpu_->cross_products();
+  const cpu::CrossProducts& cp = cross_products();
   host_ = gpu::PackLevels(cp);
   const int q0 = cp.q0;
   const int64_t m = cp.m;
@@ -125,18 +135,20 @@ Status GpuMultiTermEvaluator::Init() {
                              dev.info.Allocate(1),
                              dev.failed.Allocate(1)})
     if (!step.ok()) return step;
-  LMM_CUSOLVER_RETURN_IF_ERROR(
-      cusolverDnDpotrf_bufferSize(dev.ctx->solver(), CUBLAS_FILL_MODE_LOWER, static_cast<int>(m),
-                                  dev.s.get(), static_cast<int>(m), &dev.lwork));
-  s = dev.work.Allocate(dev.lwork > 0 ? dev.lwork : 1);
+  // The 64-bit API: m^2 passes 2^31 from m = 46,341 on (ml-32m's items: 84,434).
+  LMM_CUSOLVER_RETURN_IF_ERROR(cusolverDnXpotrf_bufferSize(
+      dev.ctx->solver(), dev.ctx->solver_params(), CUBLAS_FILL_MODE_LOWER, m, CUDA_R_64F,
+      dev.s.get(), m, CUDA_R_64F, &dev.work_device_bytes, &dev.work_host_bytes));
+  s = dev.work.Allocate(std::max<size_t>(1, (dev.work_device_bytes + 7) / 8));
   if (!s.ok()) return s;
+  dev.work_host.assign(std::max<size_t>(1, dev.work_host_bytes), 0);
   device_bytes_ += 8 * static_cast<int64_t>(dev.work.size());
   return dev.ctx->Synchronize();
 }
 
 // Steps 1-2 on the stream (nothing waited for): the templates down, the level pass.
 Status GpuMultiTermEvaluator::LaunchPass(std::span<const double> theta) {
-  const cpu::CrossProducts& cp = cpu_->cross_products();
+  const cpu::CrossProducts& cp = cross_products();
   const int q0 = cp.q0;
   layout_.term(cp.term0).FillLambda(layout_.TermTheta(theta, cp.term0), lambda_.data());
   for (size_t b = 0; b < cp.rest.size(); ++b)
@@ -173,12 +185,13 @@ Status GpuMultiTermEvaluator::LaunchPass(std::span<const double> theta) {
 
 // Steps 3-4 on the stream: S = L_S L_S' in place, then the log-determinant and first failure.
 Status GpuMultiTermEvaluator::LaunchFactor() {
-  const cpu::CrossProducts& cp = cpu_->cross_products();
+  const cpu::CrossProducts& cp = cross_products();
   Device& dev = *dev_;
-  const int m = static_cast<int>(cp.m);
-  LMM_CUSOLVER_RETURN_IF_ERROR(cusolverDnDpotrf(dev.ctx->solver(), CUBLAS_FILL_MODE_LOWER, m,
-                                                dev.s.get(), m, dev.work.get(), dev.lwork,
-                                                dev.info.get()));
+  const int64_t m = cp.m;
+  LMM_CUSOLVER_RETURN_IF_ERROR(cusolverDnXpotrf(
+      dev.ctx->solver(), dev.ctx->solver_params(), CUBLAS_FILL_MODE_LOWER, m, CUDA_R_64F,
+      dev.s.get(), m, CUDA_R_64F, dev.work.get(), dev.work_device_bytes, dev.work_host.data(),
+      dev.work_host_bytes, dev.info.get()));
   kernels::LevelLogdetArgs largs;
   largs.d_level_logdet = dev.level_logdet.get();
   largs.d_level_ok = dev.level_ok.get();
@@ -199,7 +212,7 @@ Status GpuMultiTermEvaluator::Update(std::span<const double> theta) {
   if (!s.ok()) return s;
   s = LaunchFactor();
   if (!s.ok()) return s;
-  const cpu::CrossProducts& cp = cpu_->cross_products();
+  const cpu::CrossProducts& cp = cross_products();
   Device& dev = *dev_;
   const cudaStream_t stream = dev.ctx->stream();
   const int64_t m = cp.m, mt = cp.mt;
@@ -242,7 +255,7 @@ Status GpuMultiTermEvaluator::Update(std::span<const double> theta) {
 
 Status GpuMultiTermEvaluator::Snapshot(std::span<const double> theta, gpu::DeviceSnapshot* out) {
   if (const Status s = CheckThetaLength(theta); !s.ok()) return s;
-  const cpu::CrossProducts& cp = cpu_->cross_products();
+  const cpu::CrossProducts& cp = cross_products();
   Device& dev = *dev_;
   const cudaStream_t stream = dev.ctx->stream();
   const int64_t m = cp.m;
@@ -269,6 +282,13 @@ Status GpuMultiTermEvaluator::Snapshot(std::span<const double> theta, gpu::Devic
 }
 
 const CpuEvaluator& GpuMultiTermEvaluator::Mirror() const {
+  if (cpu_ == nullptr)
+    throw Error(ErrorKind::kUsage,
+                "conditional modes and variances (--ranef, --predict) of this model are not "
+                "available: its terms after the first have " +
+                    std::to_string(own_cp_.mt) +
+                    " random effects, and the host back-substitution stores them densely up to " +
+                    std::to_string(cpu::kMaxDenseRest - p_ - 1));
   if (!mirror_current_) {
     const Status s = cpu_->Update(theta_);
     mirror_current_ = s.ok();

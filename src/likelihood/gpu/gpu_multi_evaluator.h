@@ -5,14 +5,17 @@
 //  1. per level of block 0 (the term with the most levels), L_c and P_c (kernels/level_kernels.h);
 //  2. S = Lambda_r' A Lambda_r + diag(I, 0) - sum_c E_c P_c P_c' E_c', the scatter done per column
 //     of S from lists built once on the host, in level order (no atomics: reproducible);
-//  3. cuSOLVER's dense Cholesky (potrf, FP64, lower) of S;
+//  3. cuSOLVER's dense Cholesky (64-bit API cusolverDnXpotrf, FP64, lower) of S;
 //  4. log|L|^2 reduced on the device; the trailing (p+1) x (p+1) block of L_S comes back and the
 //     host finishes R_X, beta and pwrss (multi_term_host.h).
-// Create(): the CPU evaluator is built first (one pass over the data, the same cross-products and
-// centering) and kept as the host mirror; its cross-products and the lists of level_pack.h are
-// uploaded once and stay resident. Per Update only the Lambda templates go down and (p+1)^2 + 3
-// numbers come back. ConditionalModes/Variances (once per fit) run on the host mirror, updated at
-// the last theta: they are the CPU evaluator's back-substitutions.
+// Create(): the CPU backend's cross-products are built first (one pass over the data, the same
+// cross-products and centering); with m <= cpu::kMaxDenseRest they go into a CPU evaluator kept
+// as the host mirror. They and the lists of level_pack.h are uploaded once and stay resident. Per
+// Update only the Lambda templates go down and (p+1)^2 + 3 numbers come back.
+// ConditionalModes/Variances (once per fit, when asked for) run on the host mirror, updated at the
+// last theta: the CPU evaluator's back-substitutions. Models past the CPU's dense limit (up to
+// cpu::kMaxGpuDenseRest, as device memory allows: a MovieLens ml-32m-shaped crossed model needs
+// 114 GB for A and S) have no mirror: they are fitted, and asking for their modes is an error.
 //
 // Plain C++ header (the CUDA state is behind Device, defined in gpu_multi_evaluator.cc).
 #pragma once
@@ -57,8 +60,10 @@ class GpuMultiTermEvaluator final : public Evaluator {
   Eigen::MatrixXd ConditionalModes(int t) const override;
   Eigen::MatrixXd ConditionalVariances(int t, double sigma2) const override;
 
-  // For tests: the host mirror's cross-products and the lists, and the device name.
-  const cpu::CrossProducts& cross_products() const { return cpu_->cross_products(); }
+  // For tests: the cross-products and the lists, and the device name.
+  const cpu::CrossProducts& cross_products() const {
+    return cpu_ != nullptr ? cpu_->cross_products() : own_cp_;
+  }
   const gpu::HostLevels& levels() const { return host_; }
   const std::string& device_name() const;
   std::optional<DeviceReport> device_report() const override;
@@ -78,7 +83,8 @@ class GpuMultiTermEvaluator final : public Evaluator {
   const CpuEvaluator& Mirror() const;
 
   std::unique_ptr<Device> dev_;
-  std::unique_ptr<CpuEvaluator> cpu_;  // host mirror: cross-products, modes, variances
+  std::unique_ptr<CpuEvaluator> cpu_;  // host mirror (modes, variances); m <= kMaxDenseRest only
+  cpu::CrossProducts own_cp_;          // the cross-products when there is no mirror
   gpu::HostLevels host_;
   int lambda_size_ = 0;         // q0^2 + rest templates
   std::vector<double> lambda_;  // lambda0 then the rest templates (host_.rest_offset)

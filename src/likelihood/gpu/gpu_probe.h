@@ -46,7 +46,8 @@ inline bool UsesOneTermKernels(const ModelFrame& frame) {
 
 // Empty when the GPU evaluator supports `frame`'s model, else why not. Block 0 (the term with the
 // most levels) is factored per level in registers (at most kMaxClusterQ columns); the other terms
-// and [X y] form one dense m x m Schur complement, limited as on the CPU (cpu::kMaxDenseRest).
+// and [X y] form one dense m x m Schur complement (cpu::kMaxGpuDenseRest; device memory, which
+// the probe checks, is the real limit: MultiTermDeviceBytesBound).
 inline std::string GpuModelUnsupportedReason(const ModelFrame& frame) {
   if (frame.random.empty()) return "the model has no random-effect term";
   const ThetaLayout layout(frame);
@@ -61,11 +62,11 @@ inline std::string GpuModelUnsupportedReason(const ModelFrame& frame) {
     const RandomEffectTerm& t = frame.random[layout.order()[b]];
     mt += t.levels * t.q();
   }
-  if (mt + frame.p() + 1 > cpu::kMaxDenseRest)
+  if (mt + frame.p() + 1 > cpu::kMaxGpuDenseRest)
     return "the terms after " + t0.group + " have " + std::to_string(mt) +
            " random effects in all; the GPU backend factors them (with the fixed effects) as one "
            "dense matrix and accepts at most " +
-           std::to_string(cpu::kMaxDenseRest - frame.p() - 1);
+           std::to_string(cpu::kMaxGpuDenseRest - frame.p() - 1);
   return "";
 }
 
