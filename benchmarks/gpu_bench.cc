@@ -201,10 +201,7 @@ void MultiTermLine(const char* name, const ModelFrame& frame, bool fit) {
     std::printf("%-10s skipped: %s\n", name, status.ToString().c_str());
     return;
   }
-  int64_t m = frame.p() + 1;
-  const ThetaLayout layout(frame);
-  for (size_t b = 1; b < layout.order().size(); ++b)
-    m += frame.random[layout.order()[b]].levels * frame.random[layout.order()[b]].q();
+  const int64_t m = DenseRestSize(frame);
   const bool cpu_too = m <= cpu::kMaxDenseRest;  // else the CPU evaluator refuses the model
   const std::unique_ptr<Evaluator> cpu =
       cpu_too ? Evaluator::Create(frame, EvaluatorOptions{}) : nullptr;

@@ -64,6 +64,13 @@ FitResult Fit(const ModelFrame& frame, const FitOptions& options) {
 
   FitCoreOptions core_options =
       inference::CoreOptions(options, ResolveBackend(frame, options.backend, &fit.backend_note));
+  // Past the CPU's dense limit only the GPU fits the model, without the host back-substitution.
+  if (core_options.backend == Backend::kGpu && options.conditional_modes &&
+      !UsesOneTermKernels(frame) && DenseRestSize(frame) > cpu::kMaxDenseRest)
+    throw UsageError("--ranef/--predict: the conditional modes of this model are not available: "
+                     "its dense block has " + std::to_string(DenseRestSize(frame)) +
+                     " columns and the host back-substitution stores at most " +
+                     std::to_string(cpu::kMaxDenseRest) + "; fit without them");
   const auto t0 = std::chrono::steady_clock::now();
   // One evaluator (one pass over the data) serves the fit and the inference at the estimate.
   std::unique_ptr<Evaluator> ev = CreateFitEvaluator(frame, options, core_options, &fit.backend_note);

@@ -44,6 +44,18 @@ inline bool UsesOneTermKernels(const ModelFrame& frame) {
   return frame.random.size() == 1 && frame.p() + 1 <= kernels::kMaxClusterW;
 }
 
+// m of the multi-term evaluators: the random effects of every term but the one with the most
+// levels, plus p + 1 (the columns of the dense Schur complement S).
+inline int64_t DenseRestSize(const ModelFrame& frame) {
+  const ThetaLayout layout(frame);
+  int64_t m = frame.p() + 1;
+  for (size_t b = 1; b < layout.order().size(); ++b) {
+    const RandomEffectTerm& t = frame.random[layout.order()[b]];
+    m += t.levels * t.q();
+  }
+  return m;
+}
+
 // Empty when the GPU evaluator supports `frame`'s model, else why not. Block 0 (the term with the
 // most levels) is factored per level in registers (at most kMaxClusterQ columns); the other terms
 // and [X y] form one dense m x m Schur complement (cpu::kMaxGpuDenseRest; device memory, which
@@ -57,11 +69,7 @@ inline std::string GpuModelUnsupportedReason(const ModelFrame& frame) {
            " columns; the GPU backend supports at most " + std::to_string(kernels::kMaxClusterQ) +
            " columns in the term with the most levels";
   if (UsesOneTermKernels(frame)) return "";
-  int64_t mt = 0;
-  for (size_t b = 1; b < layout.order().size(); ++b) {
-    const RandomEffectTerm& t = frame.random[layout.order()[b]];
-    mt += t.levels * t.q();
-  }
+  const int64_t mt = DenseRestSize(frame) - frame.p() - 1;
   if (mt + frame.p() + 1 > cpu::kMaxGpuDenseRest)
     return "the terms after " + t0.group + " have " + std::to_string(mt) +
            " random effects in all; the GPU backend factors them (with the fixed effects) as one "
