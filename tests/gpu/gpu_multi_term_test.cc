@@ -29,6 +29,7 @@
 #include "likelihood/frame_loader.h"
 #include "likelihood/gpu/gpu_multi_evaluator.h"
 #include "likelihood/gpu/multi_term_host.h"
+#include "lmm/error.h"
 
 namespace lmm {
 namespace {
@@ -203,6 +204,34 @@ TEST(GpuMultiTerm, RepeatedEvaluationsAreBitwiseEqual) {
   const double again = a->Objective(true), other = b->Objective(true);
   EXPECT_EQ(std::memcmp(&first, &again, sizeof first), 0);
   EXPECT_EQ(std::memcmp(&first, &other, sizeof first), 0);
+}
+
+// Past the CPU evaluator's dense limit (m = 13,003 > 12,000): the GPU evaluator takes the model
+// without a host mirror (64-bit potrf); the reference is a CPU evaluator built on cross-products
+// made with the GPU's limit (the CPU code has no other bound on m; ~1.4 GB each for A and S).
+// Objectives at two theta to 1e-10; conditional modes are refused with a message.
+TEST(GpuMultiTerm, PastTheCpuDenseLimitMatchesACpuReference) {
+  LMM_SKIP_WITHOUT_DEVICE();
+  test::CrossedShape shape;
+  shape.terms = {{20000, 1}, {13000, 1}};
+  shape.rows = 120000;
+  const ModelFrame frame = test::SimulateCrossedFrame(shape);
+  const std::unique_ptr<Evaluator> gpu = MakeGpu(frame);
+  ASSERT_TRUE(gpu != nullptr);
+  const ThetaLayout layout(frame);
+  EvaluatorOptions options;
+  CpuEvaluator cpu(frame, options, cpu::BuildCrossProducts(frame, layout, cpu::kMaxGpuDenseRest));
+  ASSERT_GT(cpu.cross_products().m, cpu::kMaxDenseRest);
+  for (const std::vector<double>& theta : Thetas(layout)) {
+    ASSERT_TRUE(cpu.Update(theta).ok());
+    const Status s = gpu->Update(theta);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    for (bool reml : {false, true}) {
+      const double expected = cpu.Objective(reml);
+      EXPECT_NEAR(gpu->Objective(reml), expected, kVsCpu * std::abs(expected));
+    }
+  }
+  EXPECT_THROW(gpu->ConditionalModes(0), Error);
 }
 
 TEST(GpuMultiTerm, NonFiniteThetaIsNotPositiveDefiniteNotADeviceError) {
