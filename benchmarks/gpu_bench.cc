@@ -17,8 +17,9 @@
 //              rows; m = 1128 + 28 + 2 + 1); with --fit also a GPU and a CPU REML fit;
 //   crossed    a simulated (1|user) + (1|item), y ~ x: --users U (default 100000), --items I
 //              (default 5000), --ratings R (default 2000000) rows, users and items drawn
-//              uniformly. ml-32m's shape: --users 200948 --items 84432 --ratings 32000000
-//              (uniform, not ml-32m's skewed counts): S is 84,434^2 doubles = 57 GB, A as much,
+//              uniformly (--skew: a few users and items get most ratings, as in MovieLens).
+//              ml-32m's shape: --users 200948 --items 84432 --ratings 32000000 --skew:
+//              S is 84,434^2 doubles = 57 GB, A as much,
 //              so it needs an H200; past the CPU's dense limit (m > 12000) the CPU columns and
 //              the CPU fit are left out (no reference), and the update is timed twice.
 // Then the one-time pass of a one-term model (q = 2, p = 4, rows in random cluster order, 10 rows
@@ -147,11 +148,19 @@ double KernelMicroseconds(const gpu::HostClusters& h, const std::vector<double>&
   return 1e3 * ms / reps;
 }
 
-// y ~ x + (1 | user) + (1 | item), users and items uniform (partially crossed).
-ModelFrame CrossedFrame(int64_t users, int64_t items, int64_t ratings) {
+// y ~ x + (1 | user) + (1 | item) (partially crossed). Users and items uniform, or with --skew
+// drawn as floor(N u^3) for u uniform on [0, 1): level k's share falls off as k^(-2/3), so a few
+// users and items have most ratings, as in MovieLens (the scatter's work, sum over users of their
+// ratings squared, grows accordingly).
+ModelFrame CrossedFrame(int64_t users, int64_t items, int64_t ratings, bool skew) {
   std::mt19937_64 rng(32);
   std::normal_distribution<double> normal;
-  std::uniform_int_distribution<int64_t> pick_user(0, users - 1), pick_item(0, items - 1);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  const auto pick = [&](int64_t levels) {
+    const double u = unit(rng);
+    const double at = skew ? u * u * u : u;
+    return std::min(levels - 1, static_cast<int64_t>(at * static_cast<double>(levels)));
+  };
   ModelFrame f;
   f.formula = "y ~ x + (1 | user) + (1 | item)";
   f.y.resize(ratings);
@@ -172,7 +181,7 @@ ModelFrame CrossedFrame(int64_t users, int64_t items, int64_t ratings) {
   for (double& e : effect_u) e = 0.7 * normal(rng);
   for (double& e : effect_i) e = 0.4 * normal(rng);
   for (int64_t i = 0; i < ratings; ++i) {
-    const int64_t u = pick_user(rng), it = pick_item(rng);
+    const int64_t u = pick(users), it = pick(items);
     f.random[0].level[i] = static_cast<int32_t>(u);
     f.random[1].level[i] = static_cast<int32_t>(it);
     f.x(i, 0) = 1.0;
@@ -334,6 +343,7 @@ int Main(int argc, char** argv) {
   int rows = 10;
   bool fit = false;
   int64_t users = 100000, items = 5000, ratings = 2000000;
+  bool skew = false;
   std::vector<int64_t> pass_rows;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--clusters") == 0 && i + 1 < argc) {
@@ -348,12 +358,14 @@ int Main(int argc, char** argv) {
       items = std::atoll(argv[++i]);
     } else if (std::strcmp(argv[i], "--ratings") == 0 && i + 1 < argc) {
       ratings = std::atoll(argv[++i]);
+    } else if (std::strcmp(argv[i], "--skew") == 0) {
+      skew = true;
     } else if (std::strcmp(argv[i], "--pass-rows") == 0 && i + 1 < argc) {
       pass_rows.push_back(std::atoll(argv[++i]));
     } else {
       std::printf(
           "usage: %s [--clusters N]... [--rows R] [--fit] [--users U] [--items I] "
-          "[--ratings R] [--pass-rows N]...\n",
+          "[--ratings R] [--skew] [--pass-rows N]...\n",
           argv[0]);
       return 2;
     }
@@ -425,9 +437,9 @@ int Main(int argc, char** argv) {
   } catch (const std::exception& e) {
     std::printf("InstEval   skipped: %s\n", e.what());
   }
-  MultiTermLine("crossed", CrossedFrame(users, items, ratings), fit);
+  MultiTermLine("crossed", CrossedFrame(users, items, ratings, skew), fit);
   const double ml32m_m = 84432 + 3;
-  std::printf("ml-32m shape (--users 200948 --items 84432 --ratings 32000000): A and S need "
+  std::printf("ml-32m shape (--users 200948 --items 84432 --ratings 32000000 --skew): A and S need "
               "%.1f GB of device memory\n",
               2 * ml32m_m * ml32m_m * 8 / 1e9);
   RowPassSection(pass_rows);
