@@ -16,19 +16,11 @@ StreamEvaluator::StreamEvaluator(const ModelFrame& frame, StreamPieces pieces,
 
 StreamEvaluator::~StreamEvaluator() = default;
 
-bool StreamEvaluator::on_device() const {
-#if LMM_HAVE_CUDA
-  return device_ != nullptr;
-#else
-  return false;
-#endif
-}
-
 std::optional<DeviceReport> StreamEvaluator::device_report() const {
 #if LMM_HAVE_CUDA
   if (device_ == nullptr) return std::nullopt;
   DeviceReport r;
-  r.name = device_name_;
+  r.name = device_->device_name();
   r.device_bytes = device_->device_bytes();
   return r;
 #else
@@ -45,7 +37,6 @@ std::string StreamEvaluator::UseDevice() {
   device_.reset();
   blocks_.clear();
 #endif
-  device_name_.clear();
   return local.empty() ? "another process has no usable GPU" : local;
 }
 
@@ -55,7 +46,6 @@ std::string StreamEvaluator::UseLocalDevice() {
   std::string why;
   const Status s = gpu::DeviceClusters::Create(pieces_.block, kClusterBlock, &device, &why);
   if (!s.ok()) return why.empty() ? s.ToString() : why;
-  device_name_ = device->device_name();
   device_ = std::move(device);
   return "";
 #else

@@ -39,8 +39,6 @@ class StreamEvaluator final : public Evaluator {
   // result says why in one line (CUDA not compiled in, no device, short of memory and how much
   // is needed, or another process' failure). Empty on success.
   std::string UseDevice();
-  bool on_device() const;
-  const std::string& device_name() const { return device_name_; }
   std::optional<DeviceReport> device_report() const override;  // this process' device
 
   Status Update(std::span<const double> theta) override;
@@ -58,7 +56,6 @@ class StreamEvaluator final : public Evaluator {
   std::vector<double> lambda_;
   std::vector<double> reduced_;
   gpu::OneTermSolution solution_;
-  std::string device_name_;
 #if LMM_HAVE_CUDA
   std::unique_ptr<gpu::DeviceClusters> device_;  // after UseDevice()
   std::vector<gpu::ClusterReduction> blocks_;    // the device's block sums
