@@ -22,6 +22,9 @@
 namespace lmm::kernels {
 
 inline constexpr int kMaxWhitenColumns = kMaxClusterQ + kMaxClusterW;
+// Rows of one cluster at most: L^{-1} is indexed by PackedIndex/PackedSize in int arithmetic,
+// and m (m + 1) / 2 must not overflow it (46340 * 46341 < 2^31 <= 46341 * 46342).
+inline constexpr int kMaxWhitenRows = 46340;
 
 // The residual rows, clusters in ClusterView order (cluster c is level c of the term). Memory
 // space: wherever the pointers point.

@@ -230,6 +230,15 @@ TEST(WhitenMath, UnsupportedModelsAreNamed) {
   const auto ovary = test::LoadResidualCase("ovary.csv", "follicles ~ sin1 + cos1 + (1 | Mare)",
                                             "ar(2, time = time)", {"time"});
   EXPECT_EQ(gpu::ResidualGpuUnsupportedReason(ovary->frame, ovary->clusters), "");
+  // A cluster past kMaxWhitenRows rows (its packed L^{-1} would overflow int indexing) is refused
+  // before anything is sized from it.
+  residual::Clusters long_cluster = ovary->clusters;
+  long_cluster.max_size = kernels::kMaxWhitenRows + 1;
+  EXPECT_NE(gpu::ResidualGpuUnsupportedReason(ovary->frame, long_cluster).find("46341 rows"),
+            std::string::npos);
+  long_cluster.max_size = kernels::kMaxWhitenRows;
+  EXPECT_EQ(gpu::ResidualGpuUnsupportedReason(ovary->frame, long_cluster), "");
+  EXPECT_GT(kernels::PackedSize(kernels::kMaxWhitenRows), 0);
   // Clusters that are not the term's levels: group = halves of each Mare's rows (Mare is then
   // constant within a group, as residual structures require).
   auto fine = std::make_unique<test::ResidualCase>();

@@ -36,6 +36,9 @@ inline std::string ResidualGpuUnsupportedReason(const ModelFrame& frame,
   if (frame.p() + 1 > kernels::kMaxClusterW)
     return "the model has " + std::to_string(frame.p()) + " fixed effects; at most " +
            std::to_string(kernels::kMaxClusterW - 1);
+  if (clusters.max_size > kernels::kMaxWhitenRows)
+    return "a residual cluster has " + std::to_string(clusters.max_size) + " rows; at most " +
+           std::to_string(kernels::kMaxWhitenRows);
   if (clusters.size() != t.levels)
     return "the residual clusters (" + clusters.factor + ") are not the levels of " + t.group;
   std::vector<int64_t> cluster_of_level(static_cast<size_t>(t.levels), -1);
