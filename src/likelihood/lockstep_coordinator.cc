@@ -63,42 +63,51 @@ void LockstepCoordinator::Run(int count, const std::function<void(int slot)>& fi
 void LockstepCoordinator::RunRound(std::unique_lock<std::mutex>& lock) {
   std::vector<int> slots;
   std::vector<double> lambdas;
-  for (int s = 0; s < static_cast<int>(slots_.size()); ++s) {
-    Slot& slot = *slots_[static_cast<size_t>(s)];
-    if (!slot.posted) continue;
-    slots.push_back(s);
-    lambdas.insert(lambdas.end(), slot.lambda.begin(), slot.lambda.end());
-  }
   std::vector<const ResponsePieces*> pieces;
-  if (!loaded_)
-    for (const std::unique_ptr<Slot>& slot : slots_) pieces.push_back(slot->pieces);
-  // Every running fit is blocked in Evaluate, so nothing changes while the lock is released.
-  lock.unlock();
   std::vector<gpu::ClusterReduction> results;
   Status status;
+  // Whatever throws here (the batch, or allocating the round's vectors) fails the round's fits
+  // rather than leaving Run (which would abandon the fits blocked in Evaluate).
   try {
+    for (int s = 0; s < static_cast<int>(slots_.size()); ++s) {
+      Slot& slot = *slots_[static_cast<size_t>(s)];
+      if (!slot.posted) continue;
+      slots.push_back(s);
+      lambdas.insert(lambdas.end(), slot.lambda.begin(), slot.lambda.end());
+    }
+    if (!loaded_)
+      for (const std::unique_ptr<Slot>& slot : slots_) pieces.push_back(slot->pieces);
+    // Every running fit is blocked in Evaluate, so nothing changes while the lock is released.
+    lock.unlock();
     if (!loaded_) status = batch_.LoadGroup(pieces);
     if (status.ok()) status = batch_.Evaluate(slots, lambdas, &results);
+    if (status.ok() && results.size() != slots.size())
+      status = Status::Error(Status::Code::kDevice,
+                             "lock-step fits: the batch returned the wrong number of results");
   } catch (...) {
     status = Status::Error(Status::Code::kDevice,
                            "lock-step fits: the batched evaluation failed (out of memory?)");
   }
-  lock.lock();
+  if (!lock.owns_lock()) lock.lock();
   loaded_ = loaded_ || status.ok();
   ++rounds_;
-  evaluations_ += static_cast<int64_t>(slots.size());
-  for (size_t i = 0; i < slots.size(); ++i) {
-    Slot& slot = *slots_[static_cast<size_t>(slots[i])];
+  // Every posted slot, in slot order: `slots` when it was collected whole (status ok).
+  size_t i = 0;
+  for (const std::unique_ptr<Slot>& p : slots_) {
+    Slot& slot = *p;
+    if (!slot.posted) continue;
     slot.status = status;
     if (status.ok()) slot.result = std::move(results[i]);
+    ++i;
     slot.posted = false;
     slot.ready = true;
   }
+  evaluations_ += static_cast<int64_t>(i);
   posted_ = 0;
-  // Woken after the lock is released, so that each fit does not wake into a held mutex. The slots
-  // stay in place until Run returns.
+  // Woken after the lock is released, so that each fit does not wake into a held mutex (a slot
+  // that is not waiting ignores the notification). The slots stay in place until Run returns.
   lock.unlock();
-  for (int s : slots) slots_[static_cast<size_t>(s)]->wake.notify_one();
+  for (const std::unique_ptr<Slot>& p : slots_) p->wake.notify_one();
   lock.lock();
 }
 

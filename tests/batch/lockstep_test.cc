@@ -57,6 +57,10 @@ class FakeBatch final : public ResponseBatch {
     rounds.emplace_back(slots.begin(), slots.end());
     if (fail_at_round + 1 == static_cast<int>(rounds.size()))
       return Status::Error(Status::Code::kDevice, "fake device failure");
+    if (short_at_round + 1 == static_cast<int>(rounds.size())) {
+      out->clear();  // a faulty batch: "ok" without the round's results
+      return Status::Ok();
+    }
     out->resize(slots.size());
     for (size_t i = 0; i < slots.size(); ++i) (*out)[i].logdet = lambdas[i] + 1000.0 * slots[i];
     return Status::Ok();
@@ -67,6 +71,7 @@ class FakeBatch final : public ResponseBatch {
   int loads = 0;
   int fail_at_round = -1;   // Evaluate returns kDevice at this round
   int throw_at_round = -1;  // Evaluate throws at this round
+  int short_at_round = -1;  // Evaluate returns ok but no results at this round
 
  private:
   int capacity_;
@@ -120,9 +125,9 @@ TEST(LockstepCoordinator, RoundsGatherEveryRunningFitAndFinishedFitsLeave) {
 }
 
 TEST(LockstepCoordinator, ABatchThatFailsOrThrowsFailsTheRoundsFitsWithoutHanging) {
-  for (const bool throws : {false, true}) {
+  for (const int mode : {0, 1, 2}) {
     FakeBatch batch(4);
-    (throws ? batch.throw_at_round : batch.fail_at_round) = 1;
+    (mode == 0 ? batch.fail_at_round : mode == 1 ? batch.throw_at_round : batch.short_at_round) = 1;
     LockstepCoordinator coordinator(batch);
     std::vector<Status::Code> last(4, Status::Code::kOk);
     std::vector<int> done(4, 0);
@@ -138,8 +143,8 @@ TEST(LockstepCoordinator, ABatchThatFailsOrThrowsFailsTheRoundsFitsWithoutHangin
         ++done[slot];
       }
     });
-    EXPECT_EQ(done, (std::vector<int>{1, 1, 1, 1})) << throws;
-    EXPECT_EQ(last, std::vector<Status::Code>(4, Status::Code::kDevice)) << throws;
+    EXPECT_EQ(done, (std::vector<int>{1, 1, 1, 1})) << mode;
+    EXPECT_EQ(last, std::vector<Status::Code>(4, Status::Code::kDevice)) << mode;
   }
 }
 
