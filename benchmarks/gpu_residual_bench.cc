@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <random>
 #include <string>
 #include <vector>
@@ -124,14 +125,25 @@ int Main(int argc, char** argv) {
   const std::vector<double> theta = {0.8};
   auto u_at = [](int r) { return std::vector<double>{0.6 + 1e-3 * (r % 7)}; };
   const int reps = 20;
-  const double gpu_whiten = MeanMicros(reps, [&](int r) { gpu->SetResidualParameters(u_at(r)); });
-  const double gpu_update = MeanMicros(reps, [&](int) { gpu->Update(theta); });
-  const double cpu_whiten = MeanMicros(3, [&](int r) { cpu.SetResidualParameters(u_at(r)); });
-  const double cpu_update = MeanMicros(3, [&](int) { cpu.Update(theta); });
-  gpu->SetResidualParameters(u_at(0));
-  cpu.SetResidualParameters(u_at(0));
-  gpu->Update(theta);
-  cpu.Update(theta);
+  // A failed call (a device error) makes the timings meaningless: the first one is reported.
+  Status failed;
+  auto check = [&failed](const Status& s) {
+    if (!s.ok() && failed.ok()) failed = s;
+  };
+  const double gpu_whiten =
+      MeanMicros(reps, [&](int r) { check(gpu->SetResidualParameters(u_at(r))); });
+  const double gpu_update = MeanMicros(reps, [&](int) { check(gpu->Update(theta)); });
+  const double cpu_whiten =
+      MeanMicros(3, [&](int r) { check(cpu.SetResidualParameters(u_at(r))); });
+  const double cpu_update = MeanMicros(3, [&](int) { check(cpu.Update(theta)); });
+  check(gpu->SetResidualParameters(u_at(0)));
+  check(cpu.SetResidualParameters(u_at(0)));
+  check(gpu->Update(theta));
+  check(cpu.Update(theta));
+  if (!failed.ok()) {
+    std::printf("gpu_residual_bench: FAILED: %s\n", failed.ToString().c_str());
+    return 1;
+  }
   std::printf("%-4s %12s %12s\n", "", "whiten_us", "update_us");
   std::printf("%-4s %12.1f %12.1f\n", "gpu", gpu_whiten, gpu_update);
   std::printf("%-4s %12.1f %12.1f\n", "cpu", cpu_whiten, cpu_update);
@@ -143,7 +155,13 @@ int Main(int argc, char** argv) {
   FitCoreOptions options;
   options.backend = Backend::kGpu;
   auto t0 = Clock::now();
-  const ResidualFitCoreResult g = FitResidualCore(sim.frame, cl, structure, options);
+  ResidualFitCoreResult g;
+  try {
+    g = FitResidualCore(sim.frame, cl, structure, options);
+  } catch (const std::exception& e) {
+    std::printf("gpu_residual_bench: the GPU fit FAILED: %s\n", e.what());
+    return 1;
+  }
   const double gpu_fit = Seconds(t0);
   std::printf(
       "gpu fit: %.3f s (%d evaluations), loglik %.10g, phi %.6f, sigma2 %.6f, var(g) %.6f\n",

@@ -203,7 +203,11 @@ int Main(int argc, char** argv) {
 
   int gpu_failed = 0, cpu_failed = 0, compared = 0;
   double max_dloglik = 0, max_dbeta = 0;
-  for (const batch::ResponseOutcome& o : on_gpu) gpu_failed += o.fit ? 0 : 1;
+  for (size_t k = 0; k < on_gpu.size(); ++k) {
+    if (on_gpu[k].fit) continue;
+    if (gpu_failed++ == 0)
+      std::printf("first GPU failure (response %zu): %s\n", k, on_gpu[k].message.c_str());
+  }
   for (size_t k = 0; k < on_cpu.size(); ++k) {
     if (!on_cpu[k].fit) {
       ++cpu_failed;
