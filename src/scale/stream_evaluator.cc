@@ -81,24 +81,32 @@ Status StreamEvaluator::ReduceBlocks() {
 Status StreamEvaluator::Update(std::span<const double> theta) {
   if (const Status s = CheckThetaLength(theta); !s.ok()) return s;
   layout_.term(0).FillLambda(layout_.TermTheta(theta, 0), lambda_.data());
-  // A device failure is local: every process still joins the gather (with its failure flags set)
-  // so that none waits forever, and each returns its own status afterwards.
+  // A device failure is local: every process still joins the gather (its blocks' flags set to
+  // kDeviceFailed) so that none waits forever, and then every process stops with a device status
+  // (the others' would otherwise be "not positive definite", an infeasible point, and they would
+  // go on to a gather that the failed process never joins).
+  constexpr double kDeviceFailed = 2.0;  // a block's flag; 1.0: a cluster not factored
   const int64_t width = 2 + kernels::PackedSize(pieces_.block.w);
   const Status local = ReduceBlocks();
   if (!local.ok()) {
     const int64_t blocks = (pieces_.block.clusters + kClusterBlock - 1) / kClusterBlock;
     reduced_.assign(static_cast<size_t>(blocks * width), 0.0);
-    for (int64_t b = 0; b < blocks; ++b) reduced_[static_cast<size_t>((b + 1) * width - 1)] = 1.0;
+    for (int64_t b = 0; b < blocks; ++b)
+      reduced_[static_cast<size_t>((b + 1) * width - 1)] = kDeviceFailed;
   }
   const std::vector<double> all = collective_.GatherDoubles(reduced_);
   gpu::ClusterReduction r;
   r.downdate.assign(static_cast<size_t>(width - 2), 0.0);
+  bool device_failed = false;
   for (size_t at = 0; at < all.size(); at += static_cast<size_t>(width)) {
     r.logdet += all[at];
     for (int64_t e = 0; e < width - 2; ++e) r.downdate[e] += all[at + 1 + e];
     if (all[at + width - 1] > 0) r.first_failed = 0;
+    if (all[at + width - 1] == kDeviceFailed) device_failed = true;
   }
   if (!local.ok()) return local;
+  if (device_failed)
+    return Status::Error(Status::Code::kDevice, "streamed fit: the GPU of another process failed");
   const Status s = gpu::FinishOneTerm(pieces_.cp, r, &solution_);
   if (!s.ok()) return s;
   TakeSolution(solution_);
