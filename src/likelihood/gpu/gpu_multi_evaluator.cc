@@ -125,9 +125,6 @@ Status GpuMultiTermEvaluator::Init() {
                              Upload(dev.item_off, host_.item_off, stream),
                              Upload(dev.item_level, host_.item_level, stream),
                              Upload(dev.item_row, host_.item_row, stream),
-                             dev.a.Allocate(m * m),
-                             dev.a.CopyFromHost(cp.a.data(), m * m, stream),
-                             dev.s.Allocate(m * m),
                              dev.lambda.Allocate(lambda_size_),
                              dev.level_logdet.Allocate(cp.l0),
                              dev.level_ok.Allocate(cp.l0),
@@ -135,6 +132,14 @@ Status GpuMultiTermEvaluator::Init() {
                              dev.info.Allocate(1),
                              dev.failed.Allocate(1)})
     if (!step.ok()) return step;
+  // A and S (57 GB each at ml-32m's shape) one step at a time: a braced list would run every
+  // step, copying A to a null pointer and allocating S after A's allocation failed.
+  s = dev.a.Allocate(m * m);
+  if (!s.ok()) return s;
+  s = dev.a.CopyFromHost(cp.a.data(), m * m, stream);
+  if (!s.ok()) return s;
+  s = dev.s.Allocate(m * m);
+  if (!s.ok()) return s;
   // The 64-bit API: m^2 passes 2^31 from m = 46,341 on (ml-32m's items: 84,434).
   LMM_CUSOLVER_RETURN_IF_ERROR(cusolverDnXpotrf_bufferSize(
       dev.ctx->solver(), dev.ctx->solver_params(), CUBLAS_FILL_MODE_LOWER, m, CUDA_R_64F,
