@@ -25,18 +25,27 @@ __device__ __forceinline__ void AddToWarpSums(bool ok, int q, int w, const doubl
 }
 
 // The block's results after its rounds: entry e of the warps' rows summed in warp order into
-// partials[e * gridDim.x + blockIdx.x], and the smallest of the threads' first failures
-// (sh_failed, one per thread) into *block_failed. Call after __syncthreads() from every thread.
+// partials[e * blocks + block] (block `block` of a launch of `blocks`), and the smallest of the
+// threads' first failures (sh_failed, one per thread) into *block_failed. Call after
+// __syncthreads() from every thread.
 __device__ __forceinline__ void WriteBlockPartials(const double* sh_sum, const long long* sh_failed,
-                                                   int entries, double* partials,
-                                                   long long* block_failed) {
+                                                   int entries, double* partials, int blocks,
+                                                   int block, long long* block_failed) {
   for (int e = threadIdx.x; e < entries; e += blockDim.x)
-    partials[static_cast<int64_t>(e) * gridDim.x + blockIdx.x] = WarpRowsSum(sh_sum, entries, e);
+    partials[static_cast<int64_t>(e) * blocks + block] = WarpRowsSum(sh_sum, entries, e);
   if (threadIdx.x == 0) {
     long long first = -1;
     for (int t = 0; t < kClusterThreads; ++t) first = FirstFailed(first, sh_failed[t]);
     *block_failed = first;
   }
+}
+
+// The same for this block of the whole grid: partials[e * gridDim.x + blockIdx.x].
+__device__ __forceinline__ void WriteBlockPartials(const double* sh_sum, const long long* sh_failed,
+                                                   int entries, double* partials,
+                                                   long long* block_failed) {
+  WriteBlockPartials(sh_sum, sh_failed, entries, partials, static_cast<int>(gridDim.x),
+                     static_cast<int>(blockIdx.x), block_failed);
 }
 
 }  // namespace lmm::kernels

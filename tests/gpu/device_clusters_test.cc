@@ -87,6 +87,9 @@ TEST(DeviceClusters, BlocksEqualTheHostPassPerBlock) {
   ExpectBlocksMatchHost(RandomClusters(3000, 1, 1, 2), 1024);  // q = 1, w = 1
   ExpectBlocksMatchHost(RandomClusters(37, 3, 32, 3), 1);      // blocks of one cluster
   ExpectBlocksMatchHost(RandomClusters(300000, 2, 4, 4), 1024);
+  // Blocks of two rounds on 2048 CTAs, then a last block of 782 CTAs and one round (the one
+  // launch leaves the last block's other CTAs idle).
+  ExpectBlocksMatchHost(RandomClusters(700000, 2, 3, 7), 300000);
 }
 
 TEST(DeviceClusters, AnEmptyShardHasNoBlocks) {

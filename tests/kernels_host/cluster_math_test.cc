@@ -12,9 +12,11 @@
 #include <gtest/gtest.h>
 
 #include <Eigen/Dense>
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "cluster_shape.h"
@@ -178,6 +180,55 @@ TEST(ClusterShape, EveryClusterIsTakenExactlyOnce) {
     for (int64_t c = 0; c < count; ++c) ASSERT_EQ(seen[c], 1) << "cluster " << c;
     // No round is wholly idle.
     EXPECT_LT(ClusterOfThread(s.rounds - 1, 0, 0, s.blocks), count);
+  }
+}
+
+// The blocked launch (ShapeClusterBlocks, CtaOfClusterBlocks: what ClusterPassKernel and
+// ReducePartialsKernel compute from blockIdx.x): every cluster of the shard is taken exactly once,
+// by a CTA of its own block, in the place (round, CTA, thread) that a launch over the block alone
+// would give it; partial slots stay inside the block's region and no two CTAs share one.
+TEST(ClusterShape, BlockedPassTakesEachBlockAsItsOwnLaunch) {
+  struct Case {
+    int64_t count, block;
+  };
+  for (const Case& k : {Case{5000, 1024}, Case{3000, 1024}, Case{37, 1}, Case{300000, 1024},
+                        Case{1024, 1024}, Case{1025, 1024}, Case{0, 1024}, Case{0, 0},
+                        Case{600000, 0}, Case{700000, 300000}, Case{129, 0}}) {
+    SCOPED_TRACE("count " + std::to_string(k.count) + " block " + std::to_string(k.block));
+    const ClusterBlocksShape s = ShapeClusterBlocks(k.count, k.block);
+    if (k.block <= 0) {
+      EXPECT_EQ(s.reductions, 1);
+      EXPECT_EQ(s.ctas(), ShapeClusterPass(k.count).blocks);  // the plain pass
+    } else {
+      EXPECT_EQ(s.reductions, (k.count + k.block - 1) / k.block);
+    }
+    const int entries = 7;
+    std::vector<int> seen(k.count, 0);
+    std::vector<int> slots(static_cast<size_t>(s.ctas() * entries), 0);
+    for (int64_t cta = 0; cta < s.ctas(); ++cta) {
+      const ClusterCta c = CtaOfClusterBlocks(cta, k.count, s.block, s.ctas_per_block);
+      ASSERT_LT(c.index, s.reductions);
+      ASSERT_EQ(c.first, c.index * s.block);
+      ASSERT_EQ(c.count, std::min(s.block, k.count - c.first));
+      const ClusterPassShape alone = ShapeClusterPass(c.count);
+      ASSERT_EQ(c.shape.blocks, alone.blocks);
+      ASSERT_EQ(c.shape.rounds, alone.rounds);
+      ASSERT_LE(c.shape.blocks, s.ctas_per_block);
+      if (c.j >= c.shape.blocks) continue;  // idle CTA of a short last block
+      for (int e = 0; e < entries; ++e) {
+        const int64_t slot =
+            c.index * s.ctas_per_block * entries + static_cast<int64_t>(e) * c.shape.blocks + c.j;
+        ASSERT_LT(slot, (c.index + 1) * s.ctas_per_block * entries);
+        ++slots[static_cast<size_t>(slot)];
+      }
+      for (int r = 0; r < c.shape.rounds; ++r)
+        for (int t = 0; t < kClusterThreads; ++t) {
+          const int64_t off = ClusterOfThread(r, c.j, t, c.shape.blocks);
+          if (off < c.count) ++seen[static_cast<size_t>(c.first + off)];
+        }
+    }
+    for (int64_t c = 0; c < k.count; ++c) ASSERT_EQ(seen[c], 1) << "cluster " << c;
+    for (int v : slots) ASSERT_LE(v, 1);
   }
 }
 

@@ -1,7 +1,5 @@
 #include "likelihood/gpu/cluster_pass.h"
 
-#include <algorithm>
-
 #include "cluster_kernels.h"
 #include "likelihood/gpu/cuda_status.h"
 
@@ -9,43 +7,37 @@ namespace lmm::gpu {
 
 namespace {
 
-struct PassShape {
-  int64_t blocks = 0;     // reductions
-  int64_t per_block = 0;  // clusters per block (the launch shape's count)
-};
-
-PassShape ShapeOf(int64_t clusters, int64_t block) {
-  if (block == kOneBlock) return {1, clusters};
-  return {(clusters + block - 1) / block, std::min(block, clusters)};
+// The launch shape of `clusters` clusters in blocks of `block` (kOneBlock: one block of all).
+kernels::ClusterBlocksShape ShapeOf(int64_t clusters, int64_t block) {
+  return kernels::ShapeClusterBlocks(clusters, block == kOneBlock ? 0 : block);
 }
 
 }  // namespace
 
 int64_t ClusterPass::BytesNeeded(int q, int w, int64_t clusters, int64_t block) {
-  const PassShape shape = ShapeOf(clusters, block);
+  const kernels::ClusterBlocksShape shape = ShapeOf(clusters, block);
   const int64_t entries = kernels::ReducedEntries(w);
-  const int64_t shape_blocks = kernels::ShapeClusterPass(shape.per_block).blocks;
-  return q * q * 8 + entries * shape_blocks * 8 + shape_blocks * 8 +
-         shape.blocks * (entries * 8 + 8);
+  return q * q * 8 + entries * shape.ctas() * 8 + shape.ctas() * 8 +
+         shape.reductions * (entries * 8 + 8);
 }
 
 Status ClusterPass::Allocate(int q, int w, int64_t clusters, int64_t block) {
   if (block < 0)
     return Status::Error(Status::Code::kInvalidArgument, "cluster pass: block must be >= 0");
-  const PassShape shape = ShapeOf(clusters, block);
+  const kernels::ClusterBlocksShape shape = ShapeOf(clusters, block);
   q_ = q;
   w_ = w;
   clusters_ = clusters;
-  block_ = block == kOneBlock ? std::max<int64_t>(clusters, 1) : block;
-  blocks_ = shape.blocks;
+  block_ = block;
+  blocks_ = shape.reductions;
   const auto entries = static_cast<size_t>(kernels::ReducedEntries(w));
-  const auto shape_blocks = static_cast<size_t>(kernels::ShapeClusterPass(shape.per_block).blocks);
+  const auto ctas = static_cast<size_t>(shape.ctas());
   result_.assign(static_cast<size_t>(blocks_) * entries, 0.0);
   failed_.assign(static_cast<size_t>(blocks_), -1);
   for (const Status& step :
-       {d_lambda_.Allocate(static_cast<size_t>(q * q)),
-        d_partials_.Allocate(entries * shape_blocks), d_block_failed_.Allocate(shape_blocks),
-        d_result_.Allocate(result_.size()), d_failed_.Allocate(failed_.size())})
+       {d_lambda_.Allocate(static_cast<size_t>(q * q)), d_partials_.Allocate(entries * ctas),
+        d_block_failed_.Allocate(ctas), d_result_.Allocate(result_.size()),
+        d_failed_.Allocate(failed_.size())})
     if (!step.ok()) return step;
   return Status::Ok();
 }
@@ -58,19 +50,18 @@ Status ClusterPass::Run(const GpuContext& ctx, const kernels::ClusterView& view,
   const int entries = kernels::ReducedEntries(w_);
   Status s = d_lambda_.CopyFromHost(lambda, static_cast<size_t>(q_ * q_), stream);
   if (!s.ok()) return s;
-  // The launches of one stream run in order, so every block reuses the same partial buffers.
+  // Two launches for all blocks (kernels/cluster_kernels.h), each block reduced by itself.
   kernels::ClusterPassArgs args;
   args.view = view;
+  args.begin = 0;
+  args.count = clusters_;
+  args.block = block_ == kOneBlock ? 0 : block_;
   args.d_lambda = d_lambda_.get();
   args.d_partials = d_partials_.get();
   args.d_block_failed = d_block_failed_.get();
-  for (int64_t b = 0; b < blocks_; ++b) {
-    args.begin = b * block_;
-    args.count = std::min(block_, clusters_ - args.begin);
-    args.d_result = d_result_.get() + b * entries;
-    args.d_failed = d_failed_.get() + b;
-    LMM_CUDA_RETURN_IF_ERROR(kernels::LaunchClusterPass(args, stream, ctx.sync_each_launch()));
-  }
+  args.d_result = d_result_.get();
+  args.d_failed = d_failed_.get();
+  LMM_CUDA_RETURN_IF_ERROR(kernels::LaunchClusterPass(args, stream, ctx.sync_each_launch()));
   s = d_result_.CopyToHost(result_.data(), result_.size(), stream);
   if (!s.ok()) return s;
   s = d_failed_.CopyToHost(failed_.data(), failed_.size(), stream);

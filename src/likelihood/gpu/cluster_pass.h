@@ -1,8 +1,9 @@
 // The per-evaluation work of the one-term GPU evaluators (GpuEvaluator, GpuResidualEvaluator,
-// DeviceClusters): Lambda goes down, the cluster pass (kernels/cluster_kernels.h, two launches per
-// block) factors every cluster of resident per-cluster cross-products and reduces each block's
-// log|L_c|^2 and sum_c P_c P_c' into its own slot, one copy brings blocks x ReducedEntries(w)
-// numbers and the blocks' first failed clusters back, and the stream is synchronized.
+// DeviceClusters): Lambda goes down, the cluster pass (kernels/cluster_kernels.h, two launches for
+// all blocks) factors every cluster of resident per-cluster cross-products and reduces each
+// block's log|L_c|^2 and sum_c P_c P_c' into its own slot, one copy brings blocks x
+// ReducedEntries(w) numbers and the blocks' first failed clusters back, and the stream is
+// synchronized.
 //
 // ClusterPass owns the small buffers (Lambda, partials, results); the cross-products (the
 // ClusterView's arrays) stay the caller's. Blocks are consecutive runs of `block` clusters
@@ -44,8 +45,9 @@ class ClusterPass {
   Status Run(const GpuContext& ctx, const kernels::ClusterView& view, const double* lambda,
              std::span<ClusterReduction> out);
 
-  // Scratch of at least ReducedEntries(w) x ShapeClusterPass(clusters or block).blocks doubles,
-  // free between Runs for other passes of the same shape on the same stream (the whitening pass).
+  // Scratch of at least ReducedEntries(w) x ShapeClusterBlocks(clusters, block).ctas() doubles
+  // (for kOneBlock: x ShapeClusterPass(clusters).blocks), free between Runs for other passes of
+  // the same shape on the same stream (the whitening pass).
   double* partials() const { return d_partials_.get(); }
 
   int64_t device_bytes() const {
@@ -56,7 +58,7 @@ class ClusterPass {
   int q_ = 0, w_ = 0;
   int64_t clusters_ = 0, block_ = 0, blocks_ = 0;
   DeviceBuffer<double> d_lambda_;    // q x q
-  DeviceBuffer<double> d_partials_;  // ReducedEntries(w) x ShapeClusterPass(per block).blocks
+  DeviceBuffer<double> d_partials_;  // ReducedEntries(w) x ShapeClusterBlocks(...).ctas()
   DeviceBuffer<long long> d_block_failed_;
   DeviceBuffer<double> d_result_;     // blocks x ReducedEntries(w)
   DeviceBuffer<long long> d_failed_;  // blocks

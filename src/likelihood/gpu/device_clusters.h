@@ -4,8 +4,8 @@
 // scale::kClusterBlock clusters, which it adds in block order across MPI ranks so that any number
 // of processes gives the same bits.
 //
-// Per ReduceBlocks: Lambda goes down, two launches per block (kernels/cluster_kernels.h) write the
-// block's reduced entries into its own slot, and one copy brings every block's
+// Per ReduceBlocks: Lambda goes down, two launches for all blocks (kernels/cluster_kernels.h)
+// write each block's reduced entries into its own slot, and one copy brings every block's
 // ReducedEntries(w) + 1 numbers back. Nothing of size n crosses PCIe per evaluation.
 //
 // Plain C++ header (the CUDA state is behind Device, defined in device_clusters.cc); link only in
