@@ -1,0 +1,241 @@
+# Cross-validation references (tests/crossval): whole lme4 fits of model shapes that the shared
+# references (../shared/reference) do not cover -- nested, three-level, crossed and partially
+# crossed with slopes, very unbalanced, uncorrelated and multiple slopes, a factor random slope,
+# factor fixed effects with interactions, a rank-deficient X, large offsets, scaled responses,
+# boundary (singular) fits and tiny data -- by ML and REML, with lmerTest Satterthwaite df and
+# pbkrtest Kenward-Roger df/SEs (and lmerTest anova) for some REML cases.
+# Simulated data are rounded and written to tests/data/crossval/*.csv, then read back, so that R
+# and lmmgpu fit the same numbers. Writes one JSON per case and method to tests/data/crossval/.
+# R's optimizer is lme4 1.1-31's default (nloptwrap BOBYQA) with tighter stopping rules
+# (nloptr's default xtol_rel 1e-4 is what stops lme4's default fits early: on Orthodont's
+# age * Sex model it leaves the REML criterion 6e-6 above its minimum and the variances 2e-3 off)
+# so that the references are at the optimum to more digits than the tests compare.
+# Run from the repository root:  Rscript scripts/crossval_references.R
+suppressPackageStartupMessages({
+  library(lmerTest)
+  library(pbkrtest)
+  library(jsonlite)
+})
+out <- "tests/data/crossval"
+shared <- "../shared/data"
+dir.create(out, showWarnings = FALSE, recursive = TRUE)
+control <- lmerControl(optimizer = "nloptwrap", check.conv.singular = "ignore",
+                       optCtrl = list(ftol_abs = 1e-13, ftol_rel = 1e-15, xtol_abs = 1e-10,
+                                      xtol_rel = 1e-12, maxeval = 1e5))
+
+write_data <- function(d, file) write.csv(d, file.path(out, file), row.names = FALSE)
+ranef_of <- function(g, sd) {
+  u <- rnorm(length(unique(g)), sd = sd)
+  u[as.integer(factor(g, levels = unique(g)))]
+}
+
+# --- simulated data --------------------------------------------------------------------------
+set.seed(20261121)
+# Three-level nesting: 6 a x 4 b x 3 c x 2 rows; b and c labels repeat across parents.
+d <- expand.grid(rep = 1:2, c = sprintf("c%d", 1:3), b = sprintf("b%d", 1:4),
+                 a = sprintf("A%d", 1:6), stringsAsFactors = FALSE)
+d <- d[-c(5, 40, 41, 77, 100, 101, 102, 130), ]  # a little unbalance
+n <- nrow(d)
+d$x <- round(runif(n, 0, 4), 2)
+ab <- paste(d$a, d$b)
+abc <- paste(ab, d$c)
+d$y <- round(10 + 0.8 * d$x + ranef_of(d$a, 1.5) + ranef_of(d$a, 0.4) * d$x +
+               ranef_of(ab, 1) + ranef_of(abc, 0.7) + rnorm(n, sd = 0.8), 3)
+write_data(d[, c("y", "x", "a", "b", "c")], "nested.csv")
+
+# Partially crossed g (24) x h (10): each cell present with probability 0.55, 1-3 rows.
+cells <- expand.grid(g = sprintf("g%02d", 1:24), h = sprintf("h%02d", 1:10), stringsAsFactors = FALSE)
+cells <- cells[runif(nrow(cells)) < 0.55, ]
+d <- cells[rep(seq_len(nrow(cells)), sample(1:3, nrow(cells), replace = TRUE)), ]
+n <- nrow(d)
+d$x <- round(rnorm(n, 1, 1), 3)
+d$y <- round(5 + 1.2 * d$x + ranef_of(d$g, 1.2) + ranef_of(d$g, 0.5) * d$x +
+               ranef_of(d$h, 0.8) + ranef_of(d$h, 0.3) * d$x + rnorm(n, sd = 1), 3)
+write_data(d[, c("y", "x", "g", "h")], "crossed.csv")
+
+# Very unbalanced: 140 clusters, 60% singletons, a few with 20-40 rows.
+sizes <- c(rep(1, 84), sample(2:5, 46, replace = TRUE), sample(20:40, 10, replace = TRUE))
+d <- data.frame(g = sprintf("k%03d", rep(seq_along(sizes), sample(sizes))))
+n <- nrow(d)
+d$x <- round(rnorm(n), 3)
+d$y <- round(2 - 0.5 * d$x + ranef_of(d$g, 0.9) + ranef_of(d$g, 0.4) * d$x + rnorm(n, sd = 1), 3)
+write_data(d, "unbalanced.csv")
+
+# Two correlated slopes: 30 groups x 5-10 rows.
+d <- data.frame(g = sprintf("s%02d", rep(1:30, sample(5:10, 30, replace = TRUE))))
+n <- nrow(d)
+d$x1 <- round(runif(n, -1, 2), 3)
+d$x2 <- round(rnorm(n), 3)
+u <- MASS::mvrnorm(30, c(0, 0, 0), matrix(c(1, 0.3, -0.2, 0.3, 0.5, 0.1, -0.2, 0.1, 0.3), 3))
+gi <- as.integer(factor(d$g))
+d$y <- round(3 + u[gi, 1] + (0.7 + u[gi, 2]) * d$x1 + (-0.4 + u[gi, 3]) * d$x2 +
+               rnorm(n, sd = 0.6), 3)
+write_data(d, "slopes.csv")
+
+# Factors with interactions: f1 (3) x f2 (2) unbalanced, numeric x, 15 groups.
+d <- data.frame(g = sprintf("p%02d", rep(1:15, sample(6:12, 15, replace = TRUE))))
+n <- nrow(d)
+d$f1 <- sample(c("lo", "mid", "hi"), n, replace = TRUE, prob = c(0.5, 0.3, 0.2))
+d$f2 <- sample(c("no", "yes"), n, replace = TRUE, prob = c(0.6, 0.4))
+d$x <- round(runif(n, 0, 5), 2)
+d$y <- round(20 + 2 * (d$f1 == "mid") - 1 * (d$f1 == "hi") + 1.5 * (d$f2 == "yes") +
+               1.1 * (d$f1 == "hi" & d$f2 == "yes") + (0.3 + 0.2 * (d$f1 == "mid")) * d$x +
+               ranef_of(d$g, 1.3) + ranef_of(d$g, 0.25) * d$x + rnorm(n, sd = 1.2), 3)
+# Rank-deficient X: x3 = x1 - 2 x2 exactly (integers); large offsets 1e6 + x.
+d$x1 <- sample(0:9, n, replace = TRUE)
+d$x2 <- sample(-3:3, n, replace = TRUE)
+d$x3 <- d$x1 - 2 * d$x2
+d$xbig <- 1e6 + d$x
+write_data(d, "factors.csv")
+
+# Boundary fits: no between-group variance (singular); perfectly correlated intercept and slope.
+d <- data.frame(g = sprintf("z%02d", rep(1:8, each = 6)))
+n <- nrow(d)
+d$x <- round(rep(seq(-1, 1, length.out = 6), 8) + rnorm(n, sd = 0.1), 3)
+d$y <- round(1 + 0.5 * d$x + rnorm(n, sd = 1), 3)
+set.seed(1)  # a draw whose REML and ML fits put the correlation at +1
+u <- rnorm(8, sd = 1)
+d$y2 <- round(1 + 0.5 * d$x + u[as.integer(factor(d$g))] * (1 + 0.8 * d$x) + rnorm(n, sd = 0.3), 3)
+write_data(d, "boundary.csv")
+
+# Tiny: two clusters of 5 rows.
+d <- data.frame(g = rep(c("L", "R"), each = 5), x = c(1:5, 1:5))
+d$y <- round(1 + 0.3 * d$x + c(-1, 1)[as.integer(factor(d$g))] + rnorm(10, sd = 0.5), 3)
+write_data(d, "tiny.csv")
+
+# Sleepstudy with the response scaled by 1e-6 and 1e6 (exact decimal shifts of the same digits).
+s <- read.csv(file.path(shared, "sleepstudy.csv"))
+s$Reaction_small <- sprintf("%se-6", as.character(s$Reaction))
+s$Reaction_big <- sprintf("%se6", as.character(s$Reaction))
+write_data(s[, c("Reaction_small", "Reaction_big", "Days", "Subject")], "sleepstudy_scaled.csv")
+
+# --- cases -----------------------------------------------------------------------------------
+case <- function(name, file, formula, methods = c("REML", "ML"), ddf = FALSE, anova = FALSE,
+                 equivalent = NULL) {
+  list(name = name, file = file, formula = formula, methods = methods, ddf = ddf, anova = anova,
+       equivalent = equivalent)
+}
+sh <- function(f) paste0("shared:", f)  # a data set of ../shared/data
+cases <- list(
+  case("nested_slash", "nested.csv", "y ~ x + (1 | a/b)", ddf = TRUE),
+  case("nested_explicit", "nested.csv", "y ~ x + (1 | a) + (1 | a:b)", methods = "REML"),
+  case("nested_three", "nested.csv", "y ~ x + (1 | a/b/c)", ddf = TRUE),
+  case("nested_top_slope", "nested.csv", "y ~ x + (1 + x | a) + (1 | a:b)", ddf = TRUE),
+  case("crossed_slope_int", "crossed.csv", "y ~ x + (1 + x | g) + (1 | h)", ddf = TRUE),
+  case("crossed_slope_slope", "crossed.csv", "y ~ x + (1 + x | g) + (1 + x | h)"),
+  case("partially_crossed", "crossed.csv", "y ~ x + (1 | g) + (1 | h)", ddf = TRUE),
+  case("unbalanced_int", "unbalanced.csv", "y ~ x + (1 | g)", ddf = TRUE),
+  case("unbalanced_slope", "unbalanced.csv", "y ~ x + (1 + x | g)"),
+  case("uncorrelated_two", "slopes.csv", "y ~ x1 + x2 + (1 + x1 + x2 || g)"),
+  case("two_slopes", "slopes.csv", "y ~ x1 + x2 + (1 + x1 + x2 | g)", ddf = TRUE),
+  case("machines_factor_slope", sh("machines.csv"), "score ~ Machine + (0 + Machine | Worker)",
+       ddf = TRUE),
+  case("factor_interactions", "factors.csv", "y ~ f1 * f2 + x + (1 | g)", ddf = TRUE, anova = TRUE),
+  case("factor_by_numeric", "factors.csv", "y ~ f1 * x + (1 + x | g)", ddf = TRUE, anova = TRUE),
+  case("rank_deficient", "factors.csv", "y ~ x1 + x2 + x3 + (1 | g)"),
+  case("offset_fixed", "factors.csv", "y ~ xbig + (1 | g)", equivalent = "y ~ x + (1 | g)"),
+  case("offset_slope", "factors.csv", "y ~ xbig + (1 + xbig | g)",
+       equivalent = "y ~ x + (1 + x | g)"),
+  case("scaled_small", "sleepstudy_scaled.csv", "Reaction_small ~ Days + (Days | Subject)"),
+  case("scaled_big", "sleepstudy_scaled.csv", "Reaction_big ~ Days + (Days | Subject)"),
+  case("singular_zero_var", "boundary.csv", "y ~ x + (1 | g)"),
+  case("singular_corr", "boundary.csv", "y2 ~ x + (1 + x | g)"),
+  case("tiny_two_clusters", "tiny.csv", "y ~ x + (1 | g)", ddf = TRUE),
+  case("pastes_ml", sh("pastes.csv"), "strength ~ 1 + (1 | batch/cask)", methods = "ML"),
+  case("penicillin_ml", sh("penicillin.csv"), "diameter ~ 1 + (1 | plate) + (1 | sample)",
+       methods = "ML"),
+  case("orthodont_interaction", sh("orthodont.csv"), "distance ~ age * Sex + (age | Subject)",
+       methods = "REML", ddf = TRUE, anova = TRUE)
+)
+
+# --- fits ------------------------------------------------------------------------------------
+read_case_data <- function(file) {
+  if (startsWith(file, "shared:")) return(read.csv(file.path(shared, sub("shared:", "", file))))
+  read.csv(file.path(out, file))
+}
+named_list <- function(x) setNames(as.list(unname(x)), names(x))
+
+fit_case <- function(cs, method) {
+  data <- read_case_data(cs$file)
+  fit <- lmer(as.formula(cs$formula), data = data, REML = method == "REML", control = control)
+  co <- summary(fit)$coefficients
+  fixed <- list()
+  for (nm in rownames(co)) fixed[[nm]] <- list(estimate = co[nm, "Estimate"], se = co[nm, "Std. Error"])
+  if (cs$ddf && method == "REML") {
+    s_sat <- summary(fit, ddf = "Satterthwaite")$coefficients
+    s_kr <- summary(fit, ddf = "Kenward-Roger")$coefficients
+    vadj <- vcovAdj(fit)
+    for (nm in rownames(co)) {
+      fixed[[nm]]$df_satterthwaite <- s_sat[nm, "df"]
+      fixed[[nm]]$df_kenward_roger <- s_kr[nm, "df"]
+      fixed[[nm]]$se_kenward_roger <- sqrt(vadj[nm, nm])
+    }
+  }
+  anova_list <- NULL
+  if (cs$anova && method == "REML") {
+    a_sat <- anova(fit, ddf = "Satterthwaite", type = 3)
+    a_kr <- anova(fit, ddf = "Kenward-Roger", type = 3)
+    anova_list <- list()
+    for (term in rownames(a_sat)) {
+      anova_list[[term]] <- list(F = a_sat[term, "F value"], numdf = a_sat[term, "NumDF"],
+                                 dendf_satterthwaite = a_sat[term, "DenDF"],
+                                 F_kenward_roger = a_kr[term, "F value"],
+                                 dendf_kenward_roger = a_kr[term, "DenDF"])
+    }
+  }
+  vc <- as.data.frame(VarCorr(fit))
+  varcomp <- lapply(seq_len(nrow(vc)), function(i) {
+    list(group = vc$grp[i], var1 = if (is.na(vc$var1[i])) NULL else vc$var1[i],
+         var2 = if (is.na(vc$var2[i])) NULL else vc$var2[i], vcov = vc$vcov[i], sdcor = vc$sdcor[i])
+  })
+  ll <- logLik(fit)
+  dropped <- attr(getME(fit, "X"), "col.dropped")
+  list(name = paste0(cs$name, "_", tolower(method)), data = cs$file, formula = cs$formula,
+       method = method, reference = "R lme4 1.1-31 / lmerTest / pbkrtest",
+       loglik = as.numeric(ll), df_model = attr(ll, "df"),
+       nobs = nobs(fit), ngroups = named_list(ngrps(fit)), singular = isSingular(fit),
+       theta = unname(getME(fit, "theta")), sigma = sigma(fit),
+       dropped = if (is.null(dropped)) list() else as.list(names(dropped)),
+       fixed = fixed, varcomp = varcomp, anova = anova_list)
+}
+
+# xbig = 1e6 + x, so the model in xbig is the model in x reparametrized: beta_xbig = T beta_x and
+# b_xbig = T b_x with T = [1 -1e6; 0 1] (lme4's random-effect columns here are the first fixed
+# columns). lme4 fitted in xbig loses digits to the offset (its REML criterion is 1e-5 off on
+# offset_fixed; on offset_slope it stops near its start, 20-35 log-likelihood units short), so the
+# reference is the fit in x carried over exactly; lme4's own fit in xbig is kept as lme4_direct_loglik.
+offset_reference <- function(cs, method) {
+  direct <- fit_case(cs, method)
+  ref <- fit_case(modifyList(cs, list(formula = cs$equivalent)), method)
+  fit <- lmer(as.formula(cs$equivalent), data = read_case_data(cs$file), REML = method == "REML",
+              control = control)
+  b <- fixef(fit)
+  tr <- diag(length(b))
+  tr[1, names(b) == "x"] <- -1e6
+  vb <- tr %*% as.matrix(vcov(fit)) %*% t(tr)
+  names(b) <- sub("^x$", "xbig", names(b))
+  ref$fixed <- lapply(setNames(seq_along(b), names(b)),
+                      function(i) list(estimate = sum(tr[i, ] * fixef(fit)), se = sqrt(vb[i, i])))
+  s <- VarCorr(fit)$g
+  k <- ncol(s)
+  sb <- tr[1:k, 1:k, drop = FALSE] %*% s %*% t(tr[1:k, 1:k, drop = FALSE])
+  cn <- sub("^x$", "xbig", colnames(s))
+  vc <- lapply(seq_len(k), function(i) list(group = "g", var1 = cn[i], var2 = NULL, vcov = sb[i, i],
+                                            sdcor = sqrt(sb[i, i])))
+  for (j in seq_len(k)) for (i in seq_len(k)) if (i < j)
+    vc[[length(vc) + 1]] <- list(group = "g", var1 = cn[i], var2 = cn[j], vcov = sb[i, j],
+                                 sdcor = sb[i, j] / sqrt(sb[i, i] * sb[j, j]))
+  ref$varcomp <- c(vc, Filter(function(v) v$group == "Residual", ref$varcomp))
+  modifyList(ref, list(name = direct$name, formula = cs$formula, theta = NULL,
+                       reference = paste(ref$reference, "fit of", cs$equivalent, "carried over to xbig"),
+                       lme4_direct_loglik = direct$loglik))
+}
+
+for (cs in cases) {
+  for (method in cs$methods) {
+    ref <- if (is.null(cs$equivalent)) fit_case(cs, method) else offset_reference(cs, method)
+    writeLines(toJSON(ref, auto_unbox = TRUE, digits = NA, pretty = TRUE, null = "null"),
+               file.path(out, paste0(ref$name, ".json")))
+    cat(sprintf("%-32s loglik %.6f singular %s\n", ref$name, ref$loglik, ref$singular))
+  }
+}

@@ -1,0 +1,193 @@
+// Whole `lmmgpu fit` results against lme4 1.1-31 / lmerTest / pbkrtest on model shapes the shared
+// references do not cover (tests/data/crossval, made by scripts/crossval_references.R): nested,
+// three-level, crossed and partially crossed with slopes, very unbalanced, uncorrelated and
+// multiple slopes, a factor random slope, factor fixed effects, a rank-deficient X, large offsets,
+// scaled responses, boundary fits and tiny data, by ML and REML.
+//
+// Tolerances (relative unless said):
+// - log-likelihood 1e-6: at an optimum the objective is flat, so theta differences of 1e-5 (the
+//   R fits stop at xtol_abs 1e-10, ours tighter) change it by ~1e-10.
+// - fixed effects and their SEs 1e-4, or 1e-4 of the SE for an estimate nearer to 0 than its SE
+//   (beta and its SE move to first order with theta).
+// - variance components 1e-3, plus 1e-7 sigma^2 absolute for components at 0; covariances 1e-3
+//   of sqrt(var1 var2) (1e-3 relative is meaningless for a correlation near 0), correlations
+//   1e-3 absolute: the profiled objective is flat in theta on the scale of the optimizers'
+//   stopping rules (R's fits stop at xtol_rel 1e-12; their log-likelihoods are at most 5e-8 below
+//   ours, where R's objective evaluated at our estimates agrees with ours).
+// - Satterthwaite and Kenward-Roger df, anova F and dendf 1e-2; Kenward-Roger SEs 1e-4.
+// For y ~ xbig (xbig = 1e6 + x) the reference is lme4's fit in x carried over exactly (lme4 in
+// xbig loses digits to the offset). Cases lmmgpu is known not to converge on are listed in
+// crossval_cases.h: there it must report converged = false and reach lme4's own fit.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "crossval/crossval_cases.h"
+#include "support/cli_runner.h"
+
+namespace lmm {
+namespace {
+
+using nlohmann::json;
+using testing::RunCli;
+
+constexpr double kLoglikTol = 1e-6;
+constexpr double kFixedTol = 1e-4;
+constexpr double kVarianceTol = 1e-3;
+constexpr double kZeroVarianceTol = 1e-7;
+constexpr double kDfTol = 1e-2;
+
+std::string DataPath(const std::string& data) {
+  const std::string shared = "shared:";
+  if (data.rfind(shared, 0) == 0) return std::string(LMM_SHARED_DIR) + "/data/" + data.substr(shared.size());
+  return std::string(LMM_TEST_DATA_DIR) + "/crossval/" + data;
+}
+
+json Fit(const json& ref, const std::string& ddf) {
+  std::vector<std::string> args = {"fit",     "--format",   "json", "--backend", "cpu",
+                                   "--data",  DataPath(ref["data"]), "--formula", ref["formula"],
+                                   ref["method"] == "ML" ? "--ml" : "--reml"};
+  if (!ddf.empty()) args.insert(args.end(), {"--ddf", ddf});
+  const auto r = RunCli(args);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return r.exit_code == 0 ? json::parse(r.out) : json();
+}
+
+void ExpectRelNear(double got, double want, double rel, double abs, const std::string& what) {
+  EXPECT_NEAR(got, want, rel * std::abs(want) + abs) << what;
+}
+
+const json* FindFixed(const json& fit, const std::string& term) {
+  for (const json& fe : fit["fixed_effects"])
+    if (fe["term"] == term) return &fe;
+  return nullptr;
+}
+
+const json* FindComponent(const json& fit, const json& vc) {
+  for (const json& e : fit["random_effects"]) {
+    if (e["group"] != vc["group"] || e["term"] != vc["var1"]) continue;
+    if (vc["var2"].is_null() ? !e.contains("term2") : (e.contains("term2") && e["term2"] == vc["var2"]))
+      return &e;
+  }
+  return nullptr;
+}
+
+void CompareFixed(const json& fit, const json& ref) {
+  EXPECT_EQ(fit["fixed_effects"].size(), ref["fixed"].size()) << "lme4 keeps " << ref["fixed"].dump();
+  for (const auto& [term, r] : ref["fixed"].items()) {
+    const json* fe = FindFixed(fit, term);
+    ASSERT_NE(fe, nullptr) << "no coefficient " << term;
+    const double se = r["se"];
+    EXPECT_NEAR((*fe)["estimate"].get<double>(), r["estimate"].get<double>(),
+                kFixedTol * std::max(std::abs(r["estimate"].get<double>()), se))
+        << term;
+    ExpectRelNear((*fe)["std_error"], se, kFixedTol, 0, term + " SE");
+  }
+}
+
+void CompareVariances(const json& fit, const json& ref) {
+  const double sigma2 = ref["sigma"].get<double>() * ref["sigma"].get<double>();
+  const double zero_tol = kZeroVarianceTol * sigma2;
+  for (const json& vc : ref["varcomp"]) {
+    const double want = vc["vcov"];
+    if (vc["group"] == "Residual") {
+      ExpectRelNear(fit["residual"]["variance"], want, kVarianceTol, 0, "residual variance");
+      continue;
+    }
+    const json* got = FindComponent(fit, vc);
+    ASSERT_NE(got, nullptr) << "no component " << vc.dump();
+    if (vc["var2"].is_null()) {
+      ExpectRelNear((*got)["variance"], want, kVarianceTol, zero_tol, vc.dump());
+    } else {
+      const double scale = std::abs(want / vc["sdcor"].get<double>());  // sqrt(var1 var2)
+      EXPECT_NEAR((*got)["covariance"].get<double>(), want, kVarianceTol * scale + zero_tol) << vc.dump();
+      EXPECT_NEAR((*got)["correlation"].get<double>(), vc["sdcor"].get<double>(), kVarianceTol)
+          << vc.dump();
+    }
+  }
+}
+
+void CompareDdf(const json& ref, const std::string& method, const std::string& df_key) {
+  const json fit = Fit(ref, method);
+  ASSERT_FALSE(fit.is_null());
+  for (const auto& [term, r] : ref["fixed"].items()) {
+    const json* fe = FindFixed(fit, term);
+    ASSERT_NE(fe, nullptr) << term;
+    ASSERT_FALSE((*fe)["df"].is_null()) << method << " " << term;
+    ExpectRelNear((*fe)["df"], r[df_key], kDfTol, 0, method + " df " + term);
+    if (method == "kenward-roger")
+      ExpectRelNear((*fe)["std_error"], r["se_kenward_roger"], kFixedTol, 0, "KR SE " + term);
+  }
+  if (ref["anova"].is_null()) return;
+  const bool kr = method == "kenward-roger";
+  for (const auto& [term, a] : ref["anova"].items()) {
+    const json* test = nullptr;
+    for (const json& t : fit["tests"])
+      if (t["kind"] == "term" && t["term"] == term) test = &t;
+    ASSERT_NE(test, nullptr) << "no test of " << term;
+    ExpectRelNear((*test)["F"], a[kr ? "F_kenward_roger" : "F"], kFixedTol, 0, method + " F " + term);
+    EXPECT_EQ((*test)["numdf"].get<double>(), a["numdf"].get<double>()) << term;
+    ExpectRelNear((*test)["dendf"], a[kr ? "dendf_kenward_roger" : "dendf_satterthwaite"], kDfTol, 0,
+                  method + " dendf " + term);
+  }
+}
+
+class CrossvalTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(CrossvalTest, MatchesLme4) {
+  const json ref = json::parse(std::ifstream(std::string(LMM_TEST_DATA_DIR) + "/crossval/" + GetParam()));
+  if (ref["data"].get<std::string>().rfind("shared:", 0) == 0 &&
+      !std::filesystem::exists(DataPath(ref["data"])))
+    GTEST_SKIP() << "no ../shared/data";
+  SCOPED_TRACE(ref["name"].get<std::string>() + ": " + ref["formula"].get<std::string>());
+  const json fit = Fit(ref, "");
+  ASSERT_FALSE(fit.is_null());
+  EXPECT_EQ(fit["method"], ref["method"]);
+  EXPECT_EQ(fit["nobs"], ref["nobs"]);
+  EXPECT_EQ(fit["df_model"], ref["df_model"]);
+  const double ll = fit["loglik"], ll_ref = ref["loglik"];
+  if (const char* why = crossval::KnownNonConvergence(ref["name"])) {
+    if (!fit["converged"].get<bool>()) {
+      const double ll_lme4 = ref["lme4_direct_loglik"];
+      EXPECT_GE(ll, ll_lme4 - kLoglikTol * std::abs(ll_lme4)) << why;
+      return;
+    }
+  }
+  EXPECT_TRUE(fit["converged"].get<bool>());
+  ExpectRelNear(ll, ll_ref, kLoglikTol, 0, "loglik");
+  EXPECT_EQ(fit["singular"].get<bool>(), ref["singular"].get<bool>());
+  for (const json& g : fit["groups"])
+    EXPECT_EQ(g["levels"], ref["ngroups"].value(g["name"].get<std::string>(), json())) << g["name"];
+  EXPECT_EQ(fit["aliased"], ref["dropped"]);
+  CompareFixed(fit, ref);
+  CompareVariances(fit, ref);
+  if (ref["fixed"].begin()->contains("df_satterthwaite")) {
+    CompareDdf(ref, "satterthwaite", "df_satterthwaite");
+    CompareDdf(ref, "kenward-roger", "df_kenward_roger");
+  }
+}
+
+std::vector<std::string> ReferenceFiles() {
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(std::string(LMM_TEST_DATA_DIR) + "/crossval"))
+    if (e.path().extension() == ".json") names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::string CaseName(const ::testing::TestParamInfo<std::string>& info) {
+  return info.param.substr(0, info.param.size() - std::string(".json").size());
+}
+
+INSTANTIATE_TEST_SUITE_P(Lme4, CrossvalTest, ::testing::ValuesIn(ReferenceFiles()), CaseName);
+
+TEST(Crossval, HasEveryCase) { EXPECT_GE(ReferenceFiles().size(), 40u); }
+
+}  // namespace
+}  // namespace lmm
