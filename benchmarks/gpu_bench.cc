@@ -133,19 +133,24 @@ double KernelMicroseconds(const gpu::HostClusters& h, const std::vector<double>&
   args.d_block_failed = d_block_failed.get();
   args.d_result = d_result.get();
   args.d_failed = d_failed.get();
-  for (int i = 0; i < 3; ++i) kernels::LaunchClusterPass(args, stream, false);  // warm-up
-  cudaEvent_t start, stop;
-  cudaEventCreate(&start);
-  cudaEventCreate(&stop);
-  cudaEventRecord(start, stream);
-  for (int i = 0; i < reps; ++i) kernels::LaunchClusterPass(args, stream, false);
-  cudaEventRecord(stop, stream);
-  cudaEventSynchronize(stop);
+  // Any failed call (launch, event) makes the figure NaN rather than the time of nothing.
+  bool ok = true;
+  const auto check = [&ok](cudaError_t e) { ok = ok && e == cudaSuccess; };
+  for (int i = 0; i < 3; ++i) check(kernels::LaunchClusterPass(args, stream, false));  // warm-up
+  cudaEvent_t start = nullptr, stop = nullptr;
+  check(cudaEventCreate(&start));
+  check(cudaEventCreate(&stop));
   float ms = 0;
-  cudaEventElapsedTime(&ms, start, stop);
-  cudaEventDestroy(start);
-  cudaEventDestroy(stop);
-  return 1e3 * ms / reps;
+  if (ok) {
+    check(cudaEventRecord(start, stream));
+    for (int i = 0; i < reps; ++i) check(kernels::LaunchClusterPass(args, stream, false));
+    check(cudaEventRecord(stop, stream));
+    check(cudaEventSynchronize(stop));
+    if (ok) check(cudaEventElapsedTime(&ms, start, stop));
+  }
+  if (start != nullptr) cudaEventDestroy(start);
+  if (stop != nullptr) cudaEventDestroy(stop);
+  return ok ? 1e3 * ms / reps : NAN;
 }
 
 // y ~ x + (1 | user) + (1 | item) (partially crossed). Users and items uniform, or with --skew
