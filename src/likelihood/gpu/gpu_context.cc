@@ -56,9 +56,20 @@ GpuContext::~GpuContext() {
 
 Status GpuContext::CreateSolver() {
   if (solver_ != nullptr) return Status::Ok();
-  LMM_CUSOLVER_RETURN_IF_ERROR(cusolverDnCreate(&solver_));
-  LMM_CUSOLVER_RETURN_IF_ERROR(cusolverDnSetStream(solver_, stream_));
-  LMM_CUSOLVER_RETURN_IF_ERROR(cusolverDnCreateParams(&solver_params_));
+  // All three or none: a handle left without its stream or parameters would make a later call
+  // succeed with a solver on the default stream or null parameters.
+  cusolverDnHandle_t handle = nullptr;
+  cusolverDnParams_t params = nullptr;
+  cusolverStatus_t status = cusolverDnCreate(&handle);
+  if (status == CUSOLVER_STATUS_SUCCESS) status = cusolverDnSetStream(handle, stream_);
+  if (status == CUSOLVER_STATUS_SUCCESS) status = cusolverDnCreateParams(&params);
+  if (status != CUSOLVER_STATUS_SUCCESS) {
+    if (params != nullptr) cusolverDnDestroyParams(params);
+    if (handle != nullptr) cusolverDnDestroy(handle);
+    return CusolverStatus(status);
+  }
+  solver_ = handle;
+  solver_params_ = params;
   return Status::Ok();
 }
 
