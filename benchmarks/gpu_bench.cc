@@ -117,11 +117,15 @@ double KernelMicroseconds(const gpu::HostClusters& h, const std::vector<double>&
   const kernels::ClusterPassShape shape = kernels::ShapeClusterPass(h.clusters);
   gpu::DeviceBuffer<double> d_d, d_panel, d_lambda, d_partials, d_result;
   gpu::DeviceBuffer<long long> d_block_failed, d_failed;
-  for (const Status& s : {d_d.Allocate(h.d.size()), d_panel.Allocate(h.panel.size()),
-                          d_lambda.Allocate(lambda.size()),
-                          d_partials.Allocate(static_cast<size_t>(entries) * shape.blocks),
-                          d_block_failed.Allocate(shape.blocks), d_result.Allocate(entries),
-                          d_failed.Allocate(1), d_d.CopyFromHost(h.d.data(), h.d.size(), stream),
+  // Every element of a braced list is evaluated before the loop looks at one: the copies go in a
+  // second list, reached only when every allocation succeeded.
+  for (const Status& s :
+       {d_d.Allocate(h.d.size()), d_panel.Allocate(h.panel.size()),
+        d_lambda.Allocate(lambda.size()),
+        d_partials.Allocate(static_cast<size_t>(entries) * shape.blocks),
+        d_block_failed.Allocate(shape.blocks), d_result.Allocate(entries), d_failed.Allocate(1)})
+    if (!s.ok()) return NAN;
+  for (const Status& s : {d_d.CopyFromHost(h.d.data(), h.d.size(), stream),
                           d_panel.CopyFromHost(h.panel.data(), h.panel.size(), stream),
                           d_lambda.CopyFromHost(lambda.data(), lambda.size(), stream)})
     if (!s.ok()) return NAN;

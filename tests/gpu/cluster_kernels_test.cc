@@ -58,21 +58,34 @@ struct RandomClusters {
 
 // Runs the pass on the device over clusters [begin, begin + count).
 gpu::ClusterReduction DevicePass(const RandomClusters& h, int64_t begin, int64_t count) {
+  gpu::ClusterReduction failed_setup;  // what a failed allocation or copy returns (a mismatch)
+  failed_setup.first_failed = -2;
   std::unique_ptr<gpu::GpuContext> ctx;
-  EXPECT_TRUE(gpu::GpuContext::Create(&ctx).ok());
+  const Status created = gpu::GpuContext::Create(&ctx);
+  EXPECT_TRUE(created.ok()) << created.ToString();
+  if (!created.ok()) return failed_setup;
   const cudaStream_t stream = ctx->stream();
   const int entries = kernels::ReducedEntries(h.w);
   const kernels::ClusterPassShape shape = kernels::ShapeClusterPass(count);
   gpu::DeviceBuffer<double> d_d, d_panel, d_lambda, d_partials, d_result;
   gpu::DeviceBuffer<long long> d_block_failed, d_failed;
+  // The copies only after every allocation succeeded (a braced list evaluates all its elements).
+  bool ok = true;
   for (const Status& s :
        {d_d.Allocate(h.d.size()), d_panel.Allocate(h.panel.size()), d_lambda.Allocate(h.q * h.q),
         d_partials.Allocate(static_cast<size_t>(entries) * shape.blocks),
-        d_block_failed.Allocate(shape.blocks), d_result.Allocate(entries), d_failed.Allocate(1),
-        d_d.CopyFromHost(h.d.data(), h.d.size(), stream),
-        d_panel.CopyFromHost(h.panel.data(), h.panel.size(), stream),
-        d_lambda.CopyFromHost(h.lambda.data(), h.lambda.size(), stream)})
+        d_block_failed.Allocate(shape.blocks), d_result.Allocate(entries), d_failed.Allocate(1)}) {
     EXPECT_TRUE(s.ok()) << s.ToString();
+    ok = ok && s.ok();
+  }
+  if (!ok) return failed_setup;
+  for (const Status& s : {d_d.CopyFromHost(h.d.data(), h.d.size(), stream),
+                          d_panel.CopyFromHost(h.panel.data(), h.panel.size(), stream),
+                          d_lambda.CopyFromHost(h.lambda.data(), h.lambda.size(), stream)}) {
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    ok = ok && s.ok();
+  }
+  if (!ok) return failed_setup;
   kernels::ClusterPassArgs args;
   args.view = {h.clusters, h.q, h.w, d_d.get(), d_panel.get()};
   args.begin = begin;
