@@ -105,7 +105,10 @@ Status GpuEvaluator::Init(const ModelFrame& frame, const gpu::RowPassOptions& ro
   bool on_device =
       row_pass.where == gpu::RowPassWhere::kDevice ||
       (row_pass.where == gpu::RowPassWhere::kAuto && frame.n() >= gpu::kDeviceRowPassMinRows);
-  if (on_device && gpu::DeviceRowPassPeakBytes(frame, row_pass) + BytesNeeded(frame) > free_now) {
+  // The pass's peak (its resident sums included) comes before the evaluation buffers are
+  // allocated, and its staging is freed by then: the larger of the two must fit, not their sum.
+  if (on_device &&
+      std::max(gpu::DeviceRowPassPeakBytes(frame, row_pass), BytesNeeded(frame)) > free_now) {
     if (row_pass.where == gpu::RowPassWhere::kDevice)
       return Status::Error(Status::Code::kUnsupported,
                            "evaluator: not enough free device memory for the device one-time pass");
