@@ -12,6 +12,7 @@
 #include "inference/ddf/information_inverse.h"
 #include "inference/ddf/kenward_roger.h"
 #include "inference/ddf/linear_hypothesis.h"
+#include "inference/ddf/lme4_varpar.h"
 #include "inference/ddf/satterthwaite.h"
 #include "inference/ddf/type3_contrasts.h"
 #include "inference/ddf/variance_pieces.h"
@@ -137,6 +138,12 @@ void ApplySmallSampleInference(const FittedModel& model, const SmallSampleOption
         (options.information == InformationChoice::kDefault && method == DdfMethod::kSatterthwaite);
     fit->ddf_information = observed ? "observed" : "expected";
     w = InverseInformation(observed ? pieces.observed_information : pieces.expected_information);
+    // lmerTest's Satterthwaite: the observed information in lme4's (theta, sigma), which differs
+    // from that in phi at a singular fit (lme4_varpar.h).
+    if (method == DdfMethod::kSatterthwaite && observed)
+      if (std::optional<Eigen::MatrixXd> v =
+              Lme4VarparCovariance(frame, model.layout, model.theta, model.sigma2, pieces))
+        w = *std::move(v);
     if (method == DdfMethod::kKenwardRoger) {
       cov = KenwardRogerCovariance(pieces, w);
       fit->se_method = "kenward-roger";
