@@ -109,6 +109,18 @@ s$Reaction_small <- sprintf("%se-6", as.character(s$Reaction))
 s$Reaction_big <- sprintf("%se6", as.character(s$Reaction))
 write_data(s[, c("Reaction_small", "Reaction_big", "Days", "Subject")], "sleepstudy_scaled.csv")
 
+# Missing values: the unbalanced data with NA in y, x and g on some rows (lme4 drops those rows).
+d <- read.csv(file.path(out, "unbalanced.csv"))
+d$y[c(3, 50, 51, 200)] <- NA
+d$x[c(7, 51, 90)] <- NA
+d$g[c(12, 300)] <- NA
+write_data(d, "unbalanced_na.csv")
+# Rows lost to NA take away a whole group and a whole cell of f1 x f2 (its column is then all 0
+# and dropped, as the empty cell of an unbalanced design).
+d <- read.csv(file.path(out, "factors.csv"))
+d$y[d$g == "p03" | (d$f1 == "hi" & d$f2 == "yes")] <- NA
+write_data(d[, c("y", "f1", "f2", "x", "g")], "factors_na.csv")
+
 # --- cases -----------------------------------------------------------------------------------
 case <- function(name, file, formula, methods = c("REML", "ML"), ddf = FALSE, anova = FALSE,
                  equivalent = NULL) {
@@ -139,8 +151,19 @@ cases <- list(
   case("scaled_small", "sleepstudy_scaled.csv", "Reaction_small ~ Days + (Days | Subject)"),
   case("scaled_big", "sleepstudy_scaled.csv", "Reaction_big ~ Days + (Days | Subject)"),
   case("singular_zero_var", "boundary.csv", "y ~ x + (1 | g)"),
-  case("singular_corr", "boundary.csv", "y2 ~ x + (1 + x | g)"),
+  case("singular_corr", "boundary.csv", "y2 ~ x + (1 + x | g)", ddf = TRUE),
   case("tiny_two_clusters", "tiny.csv", "y ~ x + (1 | g)", ddf = TRUE),
+  case("missing_rows", "unbalanced_na.csv", "y ~ x + (1 + x | g)"),
+  case("crossed_with_interaction", "crossed.csv", "y ~ x + (1 | g) + (1 | h) + (1 | g:h)"),
+  case("interaction_group_slope", "nested.csv", "y ~ x + (1 + x | a:b)"),
+  case("slope_only", "unbalanced.csv", "y ~ x + (0 + x | g)"),
+  case("rank_deficient_order", "factors.csv", "y ~ x3 + f1 + x1 + x2 + (1 | g)"),
+  case("no_intercept", "factors.csv", "y ~ 0 + f1 + x + (1 | g)", ddf = TRUE, anova = TRUE),
+  case("missing_cell_and_group", "factors_na.csv", "y ~ f1 * f2 + x + (1 | g)", ddf = TRUE),
+  case("factor_slope_with_intercept", "factors.csv", "y ~ f2 + x + (1 + f2 | g)", ddf = TRUE),
+  case("tiny_slope", "tiny.csv", "y ~ x + (1 + x | g)"),
+  case("singular_ddf", "boundary.csv", "y ~ x + (1 | g)", methods = "REML", ddf = TRUE),
+  case("transformed_terms", "factors.csv", "y ~ x + I(x^2) + I(sqrt(x)) + factor(x2) + (1 | g)"),
   case("pastes_ml", sh("pastes.csv"), "strength ~ 1 + (1 | batch/cask)", methods = "ML"),
   case("penicillin_ml", sh("penicillin.csv"), "diameter ~ 1 + (1 | plate) + (1 | sample)",
        methods = "ML"),

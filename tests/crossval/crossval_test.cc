@@ -45,13 +45,21 @@ constexpr double kDfTol = 1e-2;
 
 std::string DataPath(const std::string& data) {
   const std::string shared = "shared:";
-  if (data.rfind(shared, 0) == 0) return std::string(LMM_SHARED_DIR) + "/data/" + data.substr(shared.size());
+  if (data.rfind(shared, 0) == 0)
+    return std::string(LMM_SHARED_DIR) + "/data/" + data.substr(shared.size());
   return std::string(LMM_TEST_DATA_DIR) + "/crossval/" + data;
 }
 
 json Fit(const json& ref, const std::string& ddf) {
-  std::vector<std::string> args = {"fit",     "--format",   "json", "--backend", "cpu",
-                                   "--data",  DataPath(ref["data"]), "--formula", ref["formula"],
+  std::vector<std::string> args = {"fit",
+                                   "--format",
+                                   "json",
+                                   "--backend",
+                                   "cpu",
+                                   "--data",
+                                   DataPath(ref["data"]),
+                                   "--formula",
+                                   ref["formula"],
                                    ref["method"] == "ML" ? "--ml" : "--reml"};
   if (!ddf.empty()) args.insert(args.end(), {"--ddf", ddf});
   const auto r = RunCli(args);
@@ -72,14 +80,16 @@ const json* FindFixed(const json& fit, const std::string& term) {
 const json* FindComponent(const json& fit, const json& vc) {
   for (const json& e : fit["random_effects"]) {
     if (e["group"] != vc["group"] || e["term"] != vc["var1"]) continue;
-    if (vc["var2"].is_null() ? !e.contains("term2") : (e.contains("term2") && e["term2"] == vc["var2"]))
+    if (vc["var2"].is_null() ? !e.contains("term2")
+                             : (e.contains("term2") && e["term2"] == vc["var2"]))
       return &e;
   }
   return nullptr;
 }
 
 void CompareFixed(const json& fit, const json& ref) {
-  EXPECT_EQ(fit["fixed_effects"].size(), ref["fixed"].size()) << "lme4 keeps " << ref["fixed"].dump();
+  EXPECT_EQ(fit["fixed_effects"].size(), ref["fixed"].size())
+      << "lme4 keeps " << ref["fixed"].dump();
   for (const auto& [term, r] : ref["fixed"].items()) {
     const json* fe = FindFixed(fit, term);
     ASSERT_NE(fe, nullptr) << "no coefficient " << term;
@@ -106,7 +116,8 @@ void CompareVariances(const json& fit, const json& ref) {
       ExpectRelNear((*got)["variance"], want, kVarianceTol, zero_tol, vc.dump());
     } else {
       const double scale = std::abs(want / vc["sdcor"].get<double>());  // sqrt(var1 var2)
-      EXPECT_NEAR((*got)["covariance"].get<double>(), want, kVarianceTol * scale + zero_tol) << vc.dump();
+      EXPECT_NEAR((*got)["covariance"].get<double>(), want, kVarianceTol * scale + zero_tol)
+          << vc.dump();
       EXPECT_NEAR((*got)["correlation"].get<double>(), vc["sdcor"].get<double>(), kVarianceTol)
           << vc.dump();
     }
@@ -131,17 +142,19 @@ void CompareDdf(const json& ref, const std::string& method, const std::string& d
     for (const json& t : fit["tests"])
       if (t["kind"] == "term" && t["term"] == term) test = &t;
     ASSERT_NE(test, nullptr) << "no test of " << term;
-    ExpectRelNear((*test)["F"], a[kr ? "F_kenward_roger" : "F"], kFixedTol, 0, method + " F " + term);
+    ExpectRelNear((*test)["F"], a[kr ? "F_kenward_roger" : "F"], kFixedTol, 0,
+                  method + " F " + term);
     EXPECT_EQ((*test)["numdf"].get<double>(), a["numdf"].get<double>()) << term;
-    ExpectRelNear((*test)["dendf"], a[kr ? "dendf_kenward_roger" : "dendf_satterthwaite"], kDfTol, 0,
-                  method + " dendf " + term);
+    ExpectRelNear((*test)["dendf"], a[kr ? "dendf_kenward_roger" : "dendf_satterthwaite"], kDfTol,
+                  0, method + " dendf " + term);
   }
 }
 
 class CrossvalTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(CrossvalTest, MatchesLme4) {
-  const json ref = json::parse(std::ifstream(std::string(LMM_TEST_DATA_DIR) + "/crossval/" + GetParam()));
+  const json ref =
+      json::parse(std::ifstream(std::string(LMM_TEST_DATA_DIR) + "/crossval/" + GetParam()));
   if (ref["data"].get<std::string>().rfind("shared:", 0) == 0 &&
       !std::filesystem::exists(DataPath(ref["data"])))
     GTEST_SKIP() << "no ../shared/data";
@@ -175,7 +188,8 @@ TEST_P(CrossvalTest, MatchesLme4) {
 
 std::vector<std::string> ReferenceFiles() {
   std::vector<std::string> names;
-  for (const auto& e : std::filesystem::directory_iterator(std::string(LMM_TEST_DATA_DIR) + "/crossval"))
+  for (const auto& e :
+       std::filesystem::directory_iterator(std::string(LMM_TEST_DATA_DIR) + "/crossval"))
     if (e.path().extension() == ".json") names.push_back(e.path().filename().string());
   std::sort(names.begin(), names.end());
   return names;
