@@ -204,9 +204,11 @@ ModelFrame CrossedFrame(int64_t users, int64_t items, int64_t ratings, bool skew
 // One line for a multi-term model: GPU and CPU Update times at lme4's start, |dobj|, and with
 // `fit` the two REML fits.
 void MultiTermLine(const char* name, const ModelFrame& frame, bool fit) {
-  const std::string reason = GpuModelUnsupportedReason(frame);
-  if (!reason.empty()) {
-    std::printf("%-10s skipped: %s\n", name, reason.c_str());
+  // The probe checks the model and the device memory it needs before the evaluator builds its
+  // cross-products (57 GB of host memory and minutes at the ml-32m shape).
+  const GpuProbe probe = ProbeGpuBackend(frame);
+  if (!probe.usable) {
+    std::printf("%-10s skipped: %s\n", name, probe.reason.c_str());
     return;
   }
   EvaluatorOptions gopt;
