@@ -122,40 +122,42 @@ d$y[d$g == "p03" | (d$f1 == "hi" & d$f2 == "yes")] <- NA
 write_data(d[, c("y", "f1", "f2", "x", "g")], "factors_na.csv")
 
 # --- cases -----------------------------------------------------------------------------------
+# modes: also the conditional modes with their conditional variances (ranef(condVar = TRUE)) and
+# the fitted values (fitted(), by data row).
 case <- function(name, file, formula, methods = c("REML", "ML"), ddf = FALSE, anova = FALSE,
-                 equivalent = NULL) {
+                 equivalent = NULL, modes = FALSE) {
   list(name = name, file = file, formula = formula, methods = methods, ddf = ddf, anova = anova,
-       equivalent = equivalent)
+       equivalent = equivalent, modes = modes)
 }
 sh <- function(f) paste0("shared:", f)  # a data set of ../shared/data
 cases <- list(
   case("nested_slash", "nested.csv", "y ~ x + (1 | a/b)", ddf = TRUE),
   case("nested_explicit", "nested.csv", "y ~ x + (1 | a) + (1 | a:b)", methods = "REML"),
-  case("nested_three", "nested.csv", "y ~ x + (1 | a/b/c)", ddf = TRUE),
+  case("nested_three", "nested.csv", "y ~ x + (1 | a/b/c)", ddf = TRUE, modes = TRUE),
   case("nested_top_slope", "nested.csv", "y ~ x + (1 + x | a) + (1 | a:b)", ddf = TRUE),
   case("crossed_slope_int", "crossed.csv", "y ~ x + (1 + x | g) + (1 | h)", ddf = TRUE),
-  case("crossed_slope_slope", "crossed.csv", "y ~ x + (1 + x | g) + (1 + x | h)"),
+  case("crossed_slope_slope", "crossed.csv", "y ~ x + (1 + x | g) + (1 + x | h)", modes = TRUE),
   case("partially_crossed", "crossed.csv", "y ~ x + (1 | g) + (1 | h)", ddf = TRUE),
   case("unbalanced_int", "unbalanced.csv", "y ~ x + (1 | g)", ddf = TRUE),
   case("unbalanced_slope", "unbalanced.csv", "y ~ x + (1 + x | g)"),
-  case("uncorrelated_two", "slopes.csv", "y ~ x1 + x2 + (1 + x1 + x2 || g)"),
+  case("uncorrelated_two", "slopes.csv", "y ~ x1 + x2 + (1 + x1 + x2 || g)", modes = TRUE),
   case("two_slopes", "slopes.csv", "y ~ x1 + x2 + (1 + x1 + x2 | g)", ddf = TRUE),
   case("machines_factor_slope", sh("machines.csv"), "score ~ Machine + (0 + Machine | Worker)",
-       ddf = TRUE),
+       ddf = TRUE, modes = TRUE),
   case("factor_interactions", "factors.csv", "y ~ f1 * f2 + x + (1 | g)", ddf = TRUE, anova = TRUE),
   case("factor_by_numeric", "factors.csv", "y ~ f1 * x + (1 + x | g)", ddf = TRUE, anova = TRUE),
   case("rank_deficient", "factors.csv", "y ~ x1 + x2 + x3 + (1 | g)"),
   case("offset_fixed", "factors.csv", "y ~ xbig + (1 | g)", equivalent = "y ~ x + (1 | g)"),
   case("offset_slope", "factors.csv", "y ~ xbig + (1 + xbig | g)",
        equivalent = "y ~ x + (1 + x | g)"),
-  case("scaled_small", "sleepstudy_scaled.csv", "Reaction_small ~ Days + (Days | Subject)"),
+  case("scaled_small", "sleepstudy_scaled.csv", "Reaction_small ~ Days + (Days | Subject)", modes = TRUE),
   case("scaled_big", "sleepstudy_scaled.csv", "Reaction_big ~ Days + (Days | Subject)"),
   case("singular_zero_var", "boundary.csv", "y ~ x + (1 | g)"),
-  case("singular_corr", "boundary.csv", "y2 ~ x + (1 + x | g)", ddf = TRUE),
+  case("singular_corr", "boundary.csv", "y2 ~ x + (1 + x | g)", ddf = TRUE, modes = TRUE),
   case("tiny_two_clusters", "tiny.csv", "y ~ x + (1 | g)", ddf = TRUE),
-  case("missing_rows", "unbalanced_na.csv", "y ~ x + (1 + x | g)"),
+  case("missing_rows", "unbalanced_na.csv", "y ~ x + (1 + x | g)", modes = TRUE),
   case("crossed_with_interaction", "crossed.csv", "y ~ x + (1 | g) + (1 | h) + (1 | g:h)"),
-  case("interaction_group_slope", "nested.csv", "y ~ x + (1 + x | a:b)"),
+  case("interaction_group_slope", "nested.csv", "y ~ x + (1 + x | a:b)", modes = TRUE),
   case("slope_only", "unbalanced.csv", "y ~ x + (0 + x | g)"),
   case("rank_deficient_order", "factors.csv", "y ~ x3 + f1 + x1 + x2 + (1 | g)"),
   case("no_intercept", "factors.csv", "y ~ 0 + f1 + x + (1 | g)", ddf = TRUE, anova = TRUE),
@@ -211,6 +213,14 @@ fit_case <- function(cs, method) {
     list(group = vc$grp[i], var1 = if (is.na(vc$var1[i])) NULL else vc$var1[i],
          var2 = if (is.na(vc$var2[i])) NULL else vc$var2[i], vcov = vc$vcov[i], sdcor = vc$sdcor[i])
   })
+  modes <- NULL
+  if (cs$modes) {
+    re <- as.data.frame(ranef(fit, condVar = TRUE))
+    modes <- list(ranef = lapply(seq_len(nrow(re)), function(i) {
+      list(group = as.character(re$grpvar[i]), level = as.character(re$grp[i]),
+           term = as.character(re$term[i]), condval = re$condval[i], condvar = re$condsd[i]^2)
+    }), fitted_rows = as.integer(names(fitted(fit))), fitted = unname(fitted(fit)))
+  }
   ll <- logLik(fit)
   dropped <- attr(getME(fit, "X"), "col.dropped")
   list(name = paste0(cs$name, "_", tolower(method)), data = cs$file, formula = cs$formula,
@@ -219,7 +229,8 @@ fit_case <- function(cs, method) {
        nobs = nobs(fit), ngroups = named_list(ngrps(fit)), singular = isSingular(fit),
        theta = unname(getME(fit, "theta")), sigma = sigma(fit),
        dropped = if (is.null(dropped)) list() else as.list(names(dropped)),
-       fixed = fixed, varcomp = varcomp, anova = anova_list)
+       aic = AIC(fit), bic = BIC(fit), fixed = fixed, varcomp = varcomp, anova = anova_list,
+       modes = modes)
 }
 
 # xbig = 1e6 + x, so the model in xbig is the model in x reparametrized: beta_xbig = T beta_x and

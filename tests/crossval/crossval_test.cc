@@ -15,6 +15,8 @@
 //   stopping rules (R's fits stop at xtol_rel 1e-12; their log-likelihoods are at most 5e-8 below
 //   ours, where R's objective evaluated at our estimates agrees with ours).
 // - Satterthwaite and Kenward-Roger df, anova F and dendf 1e-2; Kenward-Roger SEs 1e-4.
+// - conditional modes 1e-4 of max(|mode|, conditional SD), conditional variances 1e-4, fitted
+//   values 1e-5 sigma (first order in theta, as beta).
 // For y ~ xbig (xbig = 1e6 + x) the reference is lme4's fit in x carried over exactly (lme4 in
 // xbig loses digits to the offset). Cases lmmgpu is known not to converge on are listed in
 // crossval_cases.h: there it must report converged = false and reach lme4's own fit.
@@ -24,7 +26,9 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -50,7 +54,7 @@ std::string DataPath(const std::string& data) {
   return std::string(LMM_TEST_DATA_DIR) + "/crossval/" + data;
 }
 
-json Fit(const json& ref, const std::string& ddf) {
+json Fit(const json& ref, const std::string& ddf, const std::vector<std::string>& extra = {}) {
   std::vector<std::string> args = {"fit",
                                    "--format",
                                    "json",
@@ -62,6 +66,7 @@ json Fit(const json& ref, const std::string& ddf) {
                                    ref["formula"],
                                    ref["method"] == "ML" ? "--ml" : "--reml"};
   if (!ddf.empty()) args.insert(args.end(), {"--ddf", ddf});
+  args.insert(args.end(), extra.begin(), extra.end());
   const auto r = RunCli(args);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   return r.exit_code == 0 ? json::parse(r.out) : json();
@@ -150,6 +155,57 @@ void CompareDdf(const json& ref, const std::string& method, const std::string& d
   }
 }
 
+// Rows of a CSV without quoted fields (lmmgpu's --ranef and --predict files), header skipped.
+std::vector<std::vector<std::string>> CsvRows(const std::string& path) {
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream in(testing::ReadFile(path));
+  std::string line;
+  std::getline(in, line);
+  while (std::getline(in, line)) {
+    std::vector<std::string> fields;
+    std::istringstream fs(line);
+    for (std::string f; std::getline(fs, f, ',');) fields.push_back(f);
+    rows.push_back(fields);
+  }
+  return rows;
+}
+
+// lme4's ranef() names the terms of (x || g) all "g"; lmmgpu names them g, g.1, ... as VarCorr.
+std::string Lme4RanefGroup(const std::string& group, const json& ref_groups) {
+  if (ref_groups.contains(group)) return group;
+  return group.substr(0, group.find_last_of('.'));
+}
+
+void CompareModes(const json& ref) {
+  const json& modes = ref["modes"];
+  testing::TempDir dir;
+  const std::string ranef = dir.path() + "/ranef.csv", predict = dir.path() + "/predict.csv";
+  ASSERT_FALSE(Fit(ref, "", {"--ranef", ranef, "--predict", predict}).is_null());
+  std::map<std::string, const json*> want;
+  for (const json& r : modes["ranef"])
+    want[r["group"].get<std::string>() + "|" + r["level"].get<std::string>() + "|" +
+         r["term"].get<std::string>()] = &r;
+  const auto rows = CsvRows(ranef);
+  EXPECT_EQ(rows.size(), want.size());
+  for (const auto& f : rows) {
+    ASSERT_EQ(f.size(), 5u);
+    const std::string key = Lme4RanefGroup(f[0], ref["ngroups"]) + "|" + f[1] + "|" + f[2];
+    const auto it = want.find(key);
+    ASSERT_NE(it, want.end()) << "lme4 has no mode " << key;
+    const double mode = (*it->second)["condval"], var = (*it->second)["condvar"];
+    EXPECT_NEAR(std::stod(f[3]), mode, kFixedTol * std::max(std::abs(mode), std::sqrt(var))) << key;
+    ExpectRelNear(std::stod(f[4]), var, kFixedTol, 0, key + " cond var");
+  }
+  const auto fitted = CsvRows(predict);
+  ASSERT_EQ(fitted.size(), modes["fitted"].size());
+  for (size_t i = 0; i < fitted.size(); ++i) {
+    EXPECT_EQ(std::stoi(fitted[i][0]), modes["fitted_rows"][i].get<int>());
+    EXPECT_NEAR(std::stod(fitted[i][2]), modes["fitted"][i].get<double>(),
+                1e-5 * ref["sigma"].get<double>())
+        << "row " << fitted[i][0];
+  }
+}
+
 class CrossvalTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(CrossvalTest, MatchesLme4) {
@@ -174,6 +230,8 @@ TEST_P(CrossvalTest, MatchesLme4) {
   }
   EXPECT_TRUE(fit["converged"].get<bool>());
   ExpectRelNear(ll, ll_ref, kLoglikTol, 0, "loglik");
+  ExpectRelNear(fit["aic"], ref["aic"], kLoglikTol, 0, "AIC");
+  ExpectRelNear(fit["bic"], ref["bic"], kLoglikTol, 0, "BIC");
   EXPECT_EQ(fit["singular"].get<bool>(), ref["singular"].get<bool>());
   for (const json& g : fit["groups"])
     EXPECT_EQ(g["levels"], ref["ngroups"].value(g["name"].get<std::string>(), json())) << g["name"];
@@ -184,6 +242,7 @@ TEST_P(CrossvalTest, MatchesLme4) {
     CompareDdf(ref, "satterthwaite", "df_satterthwaite");
     CompareDdf(ref, "kenward-roger", "df_kenward_roger");
   }
+  if (!ref["modes"].is_null()) CompareModes(ref);
 }
 
 std::vector<std::string> ReferenceFiles() {
