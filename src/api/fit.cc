@@ -44,7 +44,7 @@ std::unique_ptr<Evaluator> CreateFitEvaluator(const ModelFrame& frame, const Fit
   Status status;
   std::unique_ptr<Evaluator> ev = Evaluator::Create(frame, eopt, &status);
   if (ev != nullptr) return ev;
-  *note = "the GPU backend was not used: " + status.ToString();
+  *note = "the GPU backend was not used: " + status.ToString() + "; fitted on the CPU";
   core_options = inference::CoreOptions(options, Backend::kCpu);
   return CreateEvaluator(frame, core_options);
 }

@@ -20,7 +20,7 @@ std::string P(double p) {
 void Header(const FitResult& f, std::string& out) {
   out += fmt::format("Linear mixed model fit by {} ({} backend)\n", f.reml ? "REML" : "maximum likelihood",
                      f.backend);
-  if (!f.backend_note.empty()) out += "Note: " + f.backend_note + "; fitted on the CPU\n";
+  if (!f.backend_note.empty()) out += "Note: " + f.backend_note + "\n";
   if (f.has_device) {
     const DeviceReport& d = f.device;
     out += fmt::format("Device: {}, {:.1f} MiB held", d.name, d.device_bytes / 1048576.0);

@@ -35,7 +35,7 @@ Backend ChooseBackend(StreamEvaluator& ev, BackendChoice choice, std::string* no
     throw UsageError("--backend gpu: the GPU backend cannot be used: " + why);
   // A note only when a device was there (not for machines without one or builds without CUDA).
   if (why.rfind("no usable CUDA device", 0) != 0 && why.rfind("this build has no CUDA", 0) != 0)
-    *note = "the GPU backend was not used: " + why;
+    *note = "the GPU backend was not used: " + why + "; fitted on the CPU";
   return Backend::kCpu;
 }
 

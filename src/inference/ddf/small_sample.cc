@@ -130,6 +130,10 @@ void ApplySmallSampleInference(const FittedModel& model, const SmallSampleOption
         fit->backend == "gpu" && ClusterMathApplies(frame, partition) &&
         ComputeVariancePiecesOnGpu(frame, partition, model.layout, model.theta, model.sigma2,
                                    model.beta, options.threads, &pieces, &gpu_failure);
+    if (!gpu_failure.empty())
+      fit->backend_note +=
+          (fit->backend_note.empty() ? "" : "; ") +
+          ("the small-sample variance pieces ran on the CPU: the GPU failed (" + gpu_failure + ")");
     if (!on_gpu)
       pieces = ComputeVariancePieces(frame, partition, model.layout, model.theta, model.sigma2,
                                      model.beta, options.threads);

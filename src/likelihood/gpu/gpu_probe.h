@@ -18,10 +18,10 @@ inline constexpr int64_t kAutoGpuMinRows = 100000;
 
 // The note a fit reports when --backend auto stays on the CPU for a problem large enough for the
 // GPU: empty when there is no device at all (nothing to say on a machine without one) or no CUDA
-// build, else "the GPU backend was not used: REASON".
+// build, else "the GPU backend was not used: REASON; fitted on the CPU".
 inline std::string AutoFallbackNote(const std::string& device, const std::string& reason) {
   if (device.empty()) return "";
-  return "the GPU backend was not used: " + reason;
+  return "the GPU backend was not used: " + reason + "; fitted on the CPU";
 }
 
 struct GpuProbe {
