@@ -9,7 +9,11 @@ namespace lmm::io {
 
 // A file being written. Append() writes to a temporary file beside `path`; Commit() flushes it and
 // renames it over `path`. Destroyed without Commit() (an error on the way), it removes the
-// temporary file and leaves `path` as it was. Errors throw lmm::Error(kData) naming the path.
+// temporary file and leaves `path` as it was. A symbolic link is followed: the file it points to is
+// replaced, the link kept. /dev/stdout, /dev/stderr and /dev/fd/N write to that descriptor (where
+// the shell sent it), and a `path` that exists and is not a regular file (a terminal, a pipe,
+// /dev/null) cannot be replaced: both are written in place, without the all-or-nothing guarantee. A
+// directory is an error. Errors throw lmm::Error(kData) naming the path.
 class AtomicFile {
  public:
   explicit AtomicFile(std::string path);
@@ -23,9 +27,11 @@ class AtomicFile {
  private:
   [[noreturn]] void Fail(int err);
 
-  std::string path_;
+  std::string path_;    // as given, for messages
+  std::string target_;  // what is replaced: path_, or the file a symbolic link points to
   std::string tmp_;
   int fd_ = -1;
+  bool in_place_ = false;  // a target that is not a regular file, written directly
 };
 
 // Replaces `path` with `contents` atomically (AtomicFile in one call).
