@@ -57,10 +57,10 @@ Runner AddBatchCommand(CLI::App& app) {
                     "skip jobs whose result exists with unchanged inputs; rerun the others");
   command
       ->add_option("--threads", f->threads,
-                   "worker threads per fit (default: all cores, shared among --jobs)")
-      ->check(CLI::NonNegativeNumber);
-  command->add_option("--jobs", f->jobs, "jobs fitted at the same time (default 1)")
-      ->check(CLI::PositiveNumber);
+                   "worker threads per fit, 0 to 4096 (default 0: all cores, shared among --jobs)")
+      ->check(CLI::Range(0, 4096));
+  command->add_option("--jobs", f->jobs, "jobs fitted at the same time, 1 to 4096 (default 1)")
+      ->check(CLI::Range(1, 4096));
   return [command, f]() {
     if (!command->parsed()) return -1;
     batch::BatchOptions options;

@@ -14,8 +14,10 @@ void AddDataFlags(CLI::App& command, DataFlags& flags) {
   command.add_option("--na", flags.na,
                      "comma-separated missing-value tokens; an empty item means the empty cell "
                      "(default \",NA,NaN,.\")");
-  command.add_option("--threads", flags.threads, "worker threads (default: all cores)")
-      ->check(CLI::NonNegativeNumber);
+  command
+      .add_option("--threads", flags.threads,
+                  "worker threads, 0 to 4096 (default 0: all cores; at most 256 are started)")
+      ->check(CLI::Range(0, 4096));
 }
 
 LoadOptions ToLoadOptions(const DataFlags& flags) {

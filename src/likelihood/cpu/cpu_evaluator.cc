@@ -21,8 +21,11 @@ constexpr int64_t kMaxChunks = 256;
 constexpr int64_t kScaleColumns = 64;
 constexpr int64_t kScatterColumns = 32;
 
+// As io::ResolveThreads: more than 256 threads only risks failing to start them (a pool of the
+// requested 100,000 exhausted the process limit and hung).
 int ResolveThreads(int threads) {
-  if (threads > 0) return threads;
+  constexpr int kMaxThreads = 256;
+  if (threads > 0) return std::min(threads, kMaxThreads);
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
