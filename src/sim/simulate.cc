@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <Eigen/Dense>
+#include <cmath>
 #include <random>
 #include <vector>
 
@@ -20,8 +21,12 @@ void Check(const SimulationOptions& o) {
     throw UsageError("simulate: need 0 <= --slopes <= --covariates");
   if (o.crossed_levels < 0 || o.crossed_levels == 1 || o.crossed_levels > o.rows)
     throw UsageError("simulate: --crossed must be 0 (none) or between 2 and --rows");
-  if (o.sd_intercept < 0 || o.sd_slope < 0 || o.sd_crossed < 0 || o.sd_residual <= 0)
-    throw UsageError("simulate: standard deviations must be >= 0 (residual > 0)");
+  // Written as !(ok) so that NaN fails too.
+  if (!(o.sd_intercept >= 0 && o.sd_slope >= 0 && o.sd_crossed >= 0 && o.sd_residual > 0) ||
+      !std::isfinite(o.sd_intercept + o.sd_slope + o.sd_crossed + o.sd_residual))
+    throw UsageError("simulate: standard deviations must be finite and >= 0 (residual > 0)");
+  if (!(o.correlation >= -1 && o.correlation <= 1))
+    throw UsageError("simulate: --correlation must be a number in [-1, 1]");
 }
 
 // Cholesky factor of g's random-effect covariance: intercept and k slopes, each slope correlated
