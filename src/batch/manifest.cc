@@ -18,6 +18,9 @@ const std::vector<std::string>& ManifestOptionKeys() {
 }
 
 std::vector<BatchJob> ReadManifest(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw UsageError(fmt::format("{}: is a directory, not a manifest file", path));
   std::ifstream in(path, std::ios::binary);
   if (!in) throw UsageError(fmt::format("{}: cannot open the manifest", path));
   std::stringstream ss;
