@@ -59,6 +59,18 @@ Formula ParseFormula(std::string_view text) {
   algebra.Apply(fixed);
   result.intercept = algebra.intercept();
   result.fixed = algebra.Terms();
+  // R's model.matrix drops the response from the right-hand side with a warning; a fit of y on
+  // itself is never meant, so it is refused where it is written.
+  // (Variables are interned: the term's variable is the response's, so its place is looked up.)
+  for (const Term& term : result.fixed)
+    if (term.variables.size() == 1 && term.variables[0].label == result.response.label) {
+      const size_t at = text.find(result.response.label, static_cast<size_t>(tree.op_position) + 1);
+      formula::ThrowFormulaError(
+          text, at == std::string_view::npos ? tree.args[1].begin : static_cast<int>(at),
+          "the response '" + result.response.label +
+              "' is also a fixed-effect term; remove it from the right-hand "
+              "side (R drops it with a warning)");
+    }
   return result;
 }
 
