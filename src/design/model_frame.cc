@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <utility>
 
@@ -48,6 +49,17 @@ void SelectRows(const Formula& formula, const DataFrame& data, ModelFrame& frame
                                 data.source));
 }
 
+// Every sum of squares the engines form must be a finite double; a column past about 1e154 in
+// magnitude overflows it (and would look aliased: its norm is infinite).
+void CheckMagnitude(const DataFrame& data, const std::string& what,
+                    const Eigen::Ref<const Eigen::VectorXd>& v) {
+  if (std::isfinite(v.squaredNorm())) return;
+  throw DataError(
+      fmt::format("{}: {} has values too large to fit (|value| up to {:.3g}: its sum of "
+                  "squares overflows a double); rescale it",
+                  data.source, what, v.cwiseAbs().maxCoeff()));
+}
+
 void BuildResponse(const Formula& formula, const DataFrame& data, ModelFrame& frame) {
   frame.response = formula.response.label;
   const Column* column = formula.response.kind == Variable::Kind::kColumn
@@ -71,6 +83,7 @@ void BuildResponse(const Formula& formula, const DataFrame& data, ModelFrame& fr
       frame.y(i) = (frame.y(i) - c) + column->remainders[static_cast<size_t>(frame.used_rows[i])];
     frame.response_offset = c;
   }
+  CheckMagnitude(data, "the response '" + frame.response + "'", frame.y);
   if (frame.y.maxCoeff() == frame.y.minCoeff())
     throw DataError(fmt::format("{}: the response '{}' is constant ({}) in the rows used: there is "
                                 "no variation to model",
@@ -80,6 +93,9 @@ void BuildResponse(const Formula& formula, const DataFrame& data, ModelFrame& fr
 void BuildFixed(const Formula& formula, const DataFrame& data, ModelFrame& frame) {
   design::TermColumns fixed =
       design::BuildTermColumns(formula.fixed, formula.intercept, data, frame.used_rows);
+  for (Eigen::Index j = 0; j < fixed.values.cols(); ++j)
+    CheckMagnitude(data, "fixed-effect column '" + fixed.names[static_cast<size_t>(j)] + "'",
+                   fixed.values.col(j));
   const std::vector<int> aliased = design::AliasedColumns(fixed.values);
   std::vector<Eigen::Index> keep;
   for (Eigen::Index j = 0; j < fixed.values.cols(); ++j) {
@@ -115,6 +131,9 @@ void BuildRandom(const Formula& formula, const DataFrame& data, ModelFrame& fram
                                                      frame.used_rows);
     if (z.names.empty())
       throw UsageError(fmt::format("random term '{}' has no columns", term.text));
+    for (Eigen::Index j = 0; j < z.values.cols(); ++j)
+      CheckMagnitude(data, "column '" + z.names[static_cast<size_t>(j)] + "' of " + term.text,
+                     z.values.col(j));
     re.names = std::move(z.names);
     re.z = std::move(z.values);
     design::GroupingFactor g = design::BuildGroupingFactor(term.grouping, data, frame.used_rows);
