@@ -155,6 +155,18 @@ StreamedModel BuildStreamedModel(const StreamOptions& options, Collective& colle
   chunk = {};
   StreamPieces pieces = FinishPieces(std::move(sums), collective);
   report.build_seconds = Since(t0);
+  // As the in-memory build: finite sums of squares, more observations than fixed effects.
+  if (!pieces.cp.a.allFinite())
+    throw DataError(
+        fmt::format("{}: the response or a fixed-effect column has values too large to "
+                    "fit (a sum of squares overflows a double); rescale it",
+                    schema.source));
+  if (pieces.n <= static_cast<int64_t>(pieces.kept.size()))
+    throw DataError(
+        fmt::format("the model has {} observations for {} fixed-effect columns (after "
+                    "dropping linearly dependent ones): a fit needs more observations "
+                    "than fixed effects",
+                    pieces.n, pieces.kept.size()));
 
   out.frame = RowlessFrame(schema, designer, pieces);
   if (collective.size() == 1) {

@@ -10,7 +10,11 @@ namespace lmm::cpu {
 void CheckFrame(const ModelFrame& frame) {
   const int64_t n = frame.n();
   if (frame.x.rows() != n) throw Error(ErrorKind::kInternal, "evaluator: X and y differ in rows");
-  if (n <= frame.p()) throw DataError("evaluator: fewer observations than fixed effects");
+  if (n <= frame.p())
+    throw DataError("the model has " + std::to_string(n) + " observations for " +
+                    std::to_string(frame.p()) +
+                    " fixed-effect columns (after dropping linearly dependent ones): a fit needs "
+                    "more observations than fixed effects");
   for (const RandomEffectTerm& t : frame.random) {
     if (static_cast<int64_t>(t.level.size()) != n || t.z.rows() != n || t.z.cols() != t.q())
       throw Error(ErrorKind::kInternal, "evaluator: random-effect term " + t.group +
