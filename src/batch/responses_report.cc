@@ -16,14 +16,16 @@
 namespace lmm::batch {
 namespace {
 
+// The response's file name: letters, digits, '_', '-' and '.' as they are, every other byte (and a
+// leading '.') as %XX, so that different responses never share a file ("a/b" and "a_b" did).
 std::string FileStem(const std::string& response) {
-  std::string stem = response;
-  for (char& c : stem) {
+  std::string stem;
+  for (size_t i = 0; i < response.size(); ++i) {
+    const char c = response[i];
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '_' || c == '-' || c == '.';
-    if (!ok) c = '_';
+                    c == '_' || c == '-' || (c == '.' && i > 0);
+    stem += ok ? std::string(1, c) : fmt::format("%{:02X}", static_cast<unsigned char>(c));
   }
-  if (stem.empty() || stem[0] == '.') stem.insert(0, 1, '_');
   return stem;
 }
 
