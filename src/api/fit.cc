@@ -67,7 +67,8 @@ FitResult Fit(const ModelFrame& frame, const FitOptions& options) {
   // Past the CPU's dense limit only the GPU fits the model, without the host back-substitution.
   if (core_options.backend == Backend::kGpu && options.conditional_modes &&
       !UsesOneTermKernels(frame) && DenseRestSize(frame) > cpu::kMaxDenseRest)
-    throw UsageError("--ranef/--predict: the conditional modes of this model are not available: "
+    throw UsageError("--ranef/--predict (FitOptions::conditional_modes): the conditional modes of this model "
+                     "are not available: "
                      "its dense block has " + std::to_string(DenseRestSize(frame)) +
                      " columns and the host back-substitution stores at most " +
                      std::to_string(cpu::kMaxDenseRest) + "; fit without them");
