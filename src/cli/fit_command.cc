@@ -177,6 +177,9 @@ Runner AddFitCommand(CLI::App& app) {
     options.backend = f->backend == "gpu"   ? BackendChoice::kGpu
                       : f->backend == "cpu" ? BackendChoice::kCpu
                                             : BackendChoice::kAuto;
+    if (!(f->level >= 10 && f->level <= 99.99))  // CLI::Range lets NaN through
+      throw UsageError(
+          fmt::format("--level: expected a percentage in [10, 99.99], got {}", f->level));
     options.level = f->level / 100.0;
     options.conditional_modes = !f->ranef.empty() || !f->predict.empty();
     ParseDdfOption(f->ddf, options);
