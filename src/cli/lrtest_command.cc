@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -35,6 +36,9 @@ struct SavedFit {
 };
 
 SavedFit ReadFit(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw UsageError(fmt::format("lrtest: '{}' is a directory, not a saved fit", path));
   std::ifstream in(path);
   if (!in) throw UsageError(fmt::format("lrtest: cannot open '{}'", path));
   json j;
