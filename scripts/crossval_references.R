@@ -188,6 +188,19 @@ cases <- list(
        methods = "REML", ddf = TRUE, anova = TRUE),
   case("orthodont_split", sh("orthodont.csv"),
        "distance ~ age * Sex + (1 | Subject) + (0 + age | Subject)"),
+  # Formula syntax: functions of columns, ^, -, /, %in%, factor() as a grouping factor, a
+  # transformed response, a three-factor interaction as a grouping factor. (lme4 1.1-31 cannot
+  # evaluate factor(x2) as a grouping factor, which lmmgpu accepts.)
+  case("formula_functions", "factors.csv", "log(y) ~ log(x1 + 1) + exp(x/5) + sqrt(x) + (1 | g)",
+       methods = "REML"),
+  case("formula_power", "factors.csv", "y ~ (x + f1)^2 + (1 | g)", methods = "REML"),
+  case("formula_minus", "factors.csv", "y ~ f1 * x - x + (1 | g)", methods = "REML"),
+  case("formula_nest_fixed", "factors.csv", "y ~ f1/x + (1 | g)", methods = "REML"),
+  case("formula_in", "factors.csv", "y ~ x %in% f1 + (1 | g)", methods = "REML"),
+  case("formula_three_way_group", "factors.csv", "y ~ x + (1 | g:f1:f2)", methods = "REML",
+       modes = TRUE),
+  case("formula_nested_slope", "factors.csv", "y ~ x + (1 + x | g/f2)", methods = "REML"),
+  case("formula_factor_terms", "factors.csv", "y ~ x + (1 | g) + (0 + f1 | g)", methods = "REML"),
   case("pastes_ml", sh("pastes.csv"), "strength ~ 1 + (1 | batch/cask)", methods = "ML"),
   case("penicillin_ml", sh("penicillin.csv"), "diameter ~ 1 + (1 | plate) + (1 | sample)",
        methods = "ML"),
