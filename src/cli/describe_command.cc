@@ -1,10 +1,9 @@
 // `lmmgpu describe`: what will be fitted, without fitting.
-#include <iostream>
 #include <memory>
 
 #include "cli/commands.h"
 #include "cli/data_options.h"
-#include "io/atomic_file.h"
+#include "cli/output_paths.h"
 #include "io/describe_report.h"
 
 namespace lmm::cli {
@@ -24,13 +23,11 @@ Runner AddDescribeCommand(CLI::App& app) {
   command->add_option("--output", *output, "write to this file (atomically) instead of stdout");
   return [command, flags, format, output]() {
     if (!command->parsed()) return -1;
+    CheckOutputPaths({{"--data", flags->data}}, {{"--output", *output}});
+    std::unique_ptr<io::AtomicFile> report = OpenOutput(*output);
     const LoadedModel model = LoadModel(ToLoadOptions(*flags));
-    const std::string text =
-        *format == "json" ? io::DescribeJson(model).dump(2) + "\n" : io::DescribeText(model);
-    if (output->empty())
-      std::cout << text;
-    else
-      io::WriteFileAtomically(*output, text);
+    WriteOutput(report, *format == "json" ? io::DescribeJson(model).dump(2) + "\n"
+                                          : io::DescribeText(model));
     return 0;
   };
 }

@@ -2,12 +2,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <iostream>
 #include <memory>
 
 #include "batch/responses_report.h"
 #include "cli/commands.h"
 #include "cli/data_options.h"
+#include "cli/output_paths.h"
 #include "dist/distributed.h"
 #include "io/atomic_file.h"
 #include "io/fit_report.h"
@@ -54,13 +54,6 @@ void SetResiduals(const std::string& spec_text, const LoadOptions& load, FitOpti
   options.residual_columns = ReadCsv(load.data_path, csv).columns;
 }
 
-void Emit(const std::string& path, const std::string& text) {
-  if (path.empty())
-    std::cout << text;
-  else
-    io::WriteFileAtomically(path, text);
-}
-
 // --memory-limit, or several MPI ranks: the streaming build (src/scale), the report from rank 0
 // with a "streaming" section (peak memory, build times).
 int FitStreamedAndReport(const FitFlags& f, const FitOptions& options) {
@@ -74,13 +67,18 @@ int FitStreamedAndReport(const FitFlags& f, const FitOptions& options) {
   stream.csv = load.csv;
   stream.memory_limit = scale::ParseMemoryLimit(f.memory_limit.empty() ? "2G" : f.memory_limit);
   return dist::RunWithCollective([&](scale::Collective& collective) {
+    std::unique_ptr<io::AtomicFile> ranef, report;
+    if (collective.rank() == 0) {
+      ranef = OpenOutput(f.ranef);
+      report = OpenOutput(f.output);
+    }
     scale::StreamedModel model = scale::BuildStreamedModel(stream, collective);
     const FitResult fit = scale::FitStreamed(model, options);
     const scale::StreamReport& r = model.report;
     std::vector<double> peak = {static_cast<double>(scale::PeakRssBytes())};
     peak = collective.GatherDoubles(peak);
     if (collective.rank() != 0) return 0;
-    if (!f.ranef.empty()) io::WriteFileAtomically(f.ranef, io::RanefCsv(fit));
+    if (ranef != nullptr) WriteOutput(ranef, io::RanefCsv(fit));
     const double peak_max = *std::max_element(peak.begin(), peak.end());
     if (f.format == "json") {
       nlohmann::json j = io::FitJson(fit);
@@ -92,14 +90,15 @@ int FitStreamedAndReport(const FitFlags& f, const FitOptions& options) {
                         {"build_seconds", r.build_seconds},
                         {"peak_rss_bytes_max_rank", peak_max},
                         {"peak_rss_bytes_per_rank", peak}};
-      Emit(f.output, j.dump(2) + "\n");
+      WriteOutput(report, j.dump(2) + "\n");
     } else {
-      Emit(f.output,
-           io::FitText(fit) +
-               fmt::format("Streaming build: {} process(es), memory limit {:.0f} MiB, chunks of "
-                           "{:.0f} MiB; scan {:.2f} s, build {:.2f} s; peak RSS {:.0f} MiB\n",
-                           r.processes, r.memory_limit / 1048576.0, r.chunk_bytes / 1048576.0,
-                           r.scan_seconds, r.build_seconds, peak_max / 1048576.0));
+      WriteOutput(
+          report,
+          io::FitText(fit) +
+              fmt::format("Streaming build: {} process(es), memory limit {:.0f} MiB, chunks of "
+                          "{:.0f} MiB; scan {:.2f} s, build {:.2f} s; peak RSS {:.0f} MiB\n",
+                          r.processes, r.memory_limit / 1048576.0, r.chunk_bytes / 1048576.0,
+                          r.scan_seconds, r.build_seconds, peak_max / 1048576.0));
     }
     return 0;
   });
@@ -184,6 +183,8 @@ Runner AddFitCommand(CLI::App& app) {
     options.conditional_modes = !f->ranef.empty() || !f->predict.empty();
     ParseDdfOption(f->ddf, options);
     options.tests = f->tests;
+    CheckOutputPaths({{"--data", f->data.data}},
+                     {{"--output", f->output}, {"--ranef", f->ranef}, {"--predict", f->predict}});
     if (!f->memory_limit.empty() || dist::LaunchedAsManyRanks())
       return FitStreamedAndReport(*f, options);
     if (!f->responses.empty()) {
@@ -196,12 +197,15 @@ Runner AddFitCommand(CLI::App& app) {
     }
     if (!f->output_dir.empty()) throw UsageError("--output-dir applies with --responses only");
     const LoadOptions load = ToLoadOptions(f->data);
+    std::unique_ptr<io::AtomicFile> ranef = OpenOutput(f->ranef);
+    std::unique_ptr<io::AtomicFile> predict = OpenOutput(f->predict);
+    std::unique_ptr<io::AtomicFile> report = OpenOutput(f->output);
     const LoadedModel model = LoadModel(load);
     SetResiduals(f->residuals, load, options);
     const FitResult fit = Fit(model.frame, options);
-    if (!f->ranef.empty()) io::WriteFileAtomically(f->ranef, io::RanefCsv(fit));
-    if (!f->predict.empty()) io::WriteFileAtomically(f->predict, io::PredictCsv(fit, model.frame));
-    Emit(f->output, f->format == "json" ? io::FitJson(fit).dump(2) + "\n" : io::FitText(fit));
+    if (ranef != nullptr) WriteOutput(ranef, io::RanefCsv(fit));
+    if (predict != nullptr) WriteOutput(predict, io::PredictCsv(fit, model.frame));
+    WriteOutput(report, f->format == "json" ? io::FitJson(fit).dump(2) + "\n" : io::FitText(fit));
     return 0;
   };
 }

@@ -11,12 +11,12 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "cli/commands.h"
+#include "cli/output_paths.h"
 #include "inference/distributions.h"
 #include "io/atomic_file.h"
 #include "lmm/error.h"
@@ -186,14 +186,13 @@ Runner AddLrtestCommand(CLI::App& app) {
   command->add_option("--output", *output, "write to this file (atomically) instead of stdout");
   return [command, files, format, output]() {
     if (!command->parsed()) return -1;
+    CheckOutputPaths({{"the first fit", (*files)[0]}, {"the second fit", (*files)[1]}},
+                     {{"--output", *output}});
     const SavedFit a = ReadFit((*files)[0]);
     const SavedFit b = ReadFit((*files)[1]);
     const LrResult r = Compare(a, b);
-    const std::string text = *format == "json" ? ToJson(r).dump(2) + "\n" : ToText(r);
-    if (output->empty())
-      std::cout << text;
-    else
-      io::WriteFileAtomically(*output, text);
+    std::unique_ptr<io::AtomicFile> report = OpenOutput(*output);
+    WriteOutput(report, *format == "json" ? ToJson(r).dump(2) + "\n" : ToText(r));
     return 0;
   };
 }
