@@ -12,9 +12,11 @@
 namespace {
 
 constexpr const char* kFooter =
-    "Exit codes: 0 success; 2 usage or data error (message names the file:line:column or the\n"
-    "formula position); 3 numerical failure; 4 batch or --responses: some jobs failed, the\n"
-    "others completed; 1 internal error.";
+    "Exit codes: 0 success (a fit that did not meet the convergence checks is reported with\n"
+    "'Converged: NO' and exit 0); 2 usage or data error (message names the file:line:column or\n"
+    "the formula position); 3 numerical failure; 4 batch or --responses: some jobs failed, the\n"
+    "others completed; 1 internal error. Output files (--output, --ranef, --predict) are\n"
+    "written atomically and may not be the --data file or each other.";
 
 }  // namespace
 
