@@ -231,6 +231,16 @@ fit_case <- function(cs, method) {
       fixed[[nm]]$se_kenward_roger <- sqrt(vadj[nm, nm])
     }
   }
+  joint <- NULL
+  if (cs$ddf && method == "REML") {
+    # The joint test of every coefficient but the intercept (lmerTest's contestMD).
+    l <- diag(nrow(co))[rownames(co) != "(Intercept)", , drop = FALSE]
+    j_sat <- contestMD(fit, l, ddf = "Satterthwaite")
+    j_kr <- contestMD(fit, l, ddf = "Kenward-Roger")
+    joint <- list(F = j_sat[["F value"]], numdf = j_sat[["NumDF"]],
+                  dendf_satterthwaite = j_sat[["DenDF"]], F_kenward_roger = j_kr[["F value"]],
+                  dendf_kenward_roger = j_kr[["DenDF"]])
+  }
   anova_list <- NULL
   if (cs$anova && method == "REML") {
     a_sat <- anova(fit, ddf = "Satterthwaite", type = 3)
@@ -266,6 +276,7 @@ fit_case <- function(cs, method) {
        theta = unname(getME(fit, "theta")), sigma = sigma(fit),
        dropped = if (is.null(dropped)) list() else as.list(names(dropped)),
        aic = AIC(fit), bic = BIC(fit), fixed = fixed, varcomp = varcomp, anova = anova_list,
+       joint = joint,
        modes = modes)
 }
 

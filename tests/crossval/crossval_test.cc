@@ -140,12 +140,14 @@ void CompareDdf(const json& ref, const std::string& method, const std::string& d
     if (method == "kenward-roger")
       ExpectRelNear((*fe)["std_error"], r["se_kenward_roger"], kFixedTol, 0, "KR SE " + term);
   }
-  if (ref["anova"].is_null()) return;
+  // F tests: lmerTest's anova(type = 3) per term and contestMD of all but the intercept.
   const bool kr = method == "kenward-roger";
-  for (const auto& [term, a] : ref["anova"].items()) {
+  json tests = ref["anova"].is_null() ? json::object() : ref["anova"];
+  if (!ref["joint"].is_null()) tests["all but (Intercept)"] = ref["joint"];
+  for (const auto& [term, a] : tests.items()) {
     const json* test = nullptr;
     for (const json& t : fit["tests"])
-      if (t["kind"] == "term" && t["term"] == term) test = &t;
+      if (t["kind"] != "contrast" && t["term"] == term) test = &t;
     ASSERT_NE(test, nullptr) << "no test of " << term;
     ExpectRelNear((*test)["F"], a[kr ? "F_kenward_roger" : "F"], kFixedTol, 0,
                   method + " F " + term);
