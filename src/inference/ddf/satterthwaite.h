@@ -6,8 +6,10 @@
 //    rank-many independent t statistics of the rotated contrasts U'L with their nu_m, and
 //    dendf = 2 E / (E - r), E = sum nu_m / (nu_m - 2) (2 if some nu_m <= 2; their common value
 //    if they all agree to 1e-8).
-// A is the inverse observed REML information (lmerTest: from the Hessian of the REML criterion in
-// any parametrization, which agrees at an interior optimum) or the expected one.
+// A is cov(phi_hat): by default lmerTest's, from the Hessian of the REML criterion in lme4's
+// (theta, sigma) (Lme4VarparCovariance, lme4_varpar.h; at an interior optimum the inverse observed
+// information in phi, from which it differs at a singular fit), or the inverse expected
+// information.
 #pragma once
 
 #include <Eigen/Dense>
