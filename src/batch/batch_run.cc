@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -68,6 +70,33 @@ int DefaultThreads(const BatchOptions& options) {
   return std::max(1, cores / options.jobs);
 }
 
+// Refuses a batch whose result files would replace its own inputs (`--out-dir .` beside a manifest
+// "m.json" with a job "m"; a data file named summary.csv in DIR): throws lmm::Error(kUsage).
+void CheckOutputsSpareInputs(const std::vector<BatchJob>& jobs, const BatchOptions& options) {
+  std::map<std::pair<dev_t, ino_t>, std::string> inputs;  // file -> what it is, for the message
+  const auto add = [&inputs](const std::string& path, const std::string& what) {
+    struct stat st;
+    if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode))
+      inputs.emplace(std::make_pair(st.st_dev, st.st_ino), what);
+  };
+  add(options.manifest, "the manifest");
+  for (const BatchJob& job : jobs) add(job.data, "the data file of job '" + job.id + "'");
+  const auto check = [&inputs](const std::string& path, const std::string& where) {
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) return;
+    const auto it = inputs.find(std::make_pair(st.st_dev, st.st_ino));
+    if (it != inputs.end())
+      throw UsageError(fmt::format("{}would write {}, which is {}; choose another --out-dir", where,
+                                   path, it->second));
+  };
+  check(options.out_dir + "/summary.csv", "the batch ");
+  for (const BatchJob& job : jobs)
+    for (const std::string& path :
+         {ResultPath(options.out_dir, job.id), ErrorPath(options.out_dir, job.id),
+          RanefPath(options.out_dir, job.id), PredictPath(options.out_dir, job.id)})
+      check(path, fmt::format("{}: job '{}' ", job.where, job.id));
+}
+
 }  // namespace
 
 BatchCounts RunBatch(const BatchOptions& options) {
@@ -77,6 +106,7 @@ BatchCounts RunBatch(const BatchOptions& options) {
   if (!std::filesystem::is_directory(options.out_dir))
     throw DataError(fmt::format("{}: cannot create the output directory{}", options.out_dir,
                                 ec ? ": " + ec.message() : ""));
+  CheckOutputsSpareInputs(jobs, options);
   DirectoryLock lock(options.out_dir);
   RemoveTemporaryFiles(options.out_dir);
 

@@ -135,6 +135,33 @@ TEST(AdversarialOutput, ResponsesWhoseNamesDifferInUnsafeBytesGetTheirOwnFiles) 
   EXPECT_TRUE(Contains(ReadFile(out + "/%2Ey.json"), "\"response\": \".y\""));
 }
 
+// Was: `batch jobs.json --out-dir .` with a job "jobs" replaced the manifest by a fit, exit 0;
+// a data file named summary.csv in DIR was replaced by the batch summary.
+TEST(AdversarialOutput, BatchResultsThatWouldReplaceItsInputsAreRefused) {
+  TempDir dir;
+  const auto job = [](const std::string& data) {
+    return "[{\"id\": \"jobs\", \"data\": \"" + data +
+           "\", \"formula\": \"Reaction ~ Days + (1 | Subject)\"}]";
+  };
+  const std::string data = dir.Write("summary.csv", ReadFile(kSleep));
+  const std::string manifest = dir.Write("jobs.json", job("summary.csv"));
+  const auto r = RunCli({"batch", manifest, "--out-dir", dir.path()});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_TRUE(Contains(r.err, "which is the data file of job 'jobs'") &&
+              Contains(r.err, "choose another --out-dir"))
+      << r.err;
+  EXPECT_EQ(ReadFile(manifest), job("summary.csv"));
+  EXPECT_EQ(ReadFile(data), ReadFile(kSleep));
+  dir.Write("data.csv", ReadFile(kSleep));
+  dir.Write("jobs.json", job("data.csv"));
+  const auto m = RunCli({"batch", manifest, "--out-dir", dir.path()});
+  EXPECT_EQ(m.exit_code, 2) << m.err;
+  EXPECT_TRUE(Contains(m.err, "jobs.json:1:2: job 'jobs' would write") &&
+              Contains(m.err, "which is the manifest"))
+      << m.err;
+  EXPECT_EQ(ReadFile(manifest), job("data.csv"));
+}
+
 // Was: exit 1, "internal error: ... boost::math::quantile ... Probability argument is nan".
 TEST(AdversarialOptions, LevelNanIsAUsageError) {
   const auto r = RunCli({"fit", "--data", kSleep, "--formula", kSleepFormula, "--level", "nan"});
