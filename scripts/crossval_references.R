@@ -133,6 +133,19 @@ d <- read.csv(file.path(out, "factors.csv"))
 d$y[d$g == "p03" | (d$f1 == "hi" & d$f2 == "yes")] <- NA
 write_data(d[, c("y", "f1", "f2", "x", "g")], "factors_na.csv")
 
+# Larger nesting, so that the Schur complement of the terms after the largest has >= 256 rows and
+# lmmgpu's CPU engine may factor it by its supernodal sparse Cholesky: 40 a x 8 b x 3 c x 2 rows.
+set.seed(7)
+d <- expand.grid(rep = 1:2, c = sprintf("c%d", 1:3), b = sprintf("b%d", 1:8),
+                 a = sprintf("A%02d", 1:40), stringsAsFactors = FALSE)
+d <- d[runif(nrow(d)) > 0.15, ]
+n <- nrow(d)
+d$x <- round(rnorm(n), 3)
+ab <- paste(d$a, d$b)
+d$y <- round(3 + 0.5 * d$x + ranef_of(d$a, 1) + ranef_of(d$a, 0.3) * d$x + ranef_of(ab, 0.8) +
+               ranef_of(paste(ab, d$c), 0.5) + rnorm(n, sd = 0.7), 3)
+write_data(d[, c("y", "x", "a", "b", "c")], "nested_big.csv")
+
 # --- cases -----------------------------------------------------------------------------------
 # modes: also the conditional modes with their conditional variances (ranef(condVar = TRUE)) and
 # the fitted values (fitted(), by data row).
@@ -201,6 +214,8 @@ cases <- list(
        modes = TRUE),
   case("formula_nested_slope", "factors.csv", "y ~ x + (1 + x | g/f2)", methods = "REML"),
   case("formula_factor_terms", "factors.csv", "y ~ x + (1 | g) + (0 + f1 | g)", methods = "REML"),
+  case("nested_big_three", "nested_big.csv", "y ~ x + (1 | a/b/c)"),
+  case("nested_big_slope", "nested_big.csv", "y ~ x + (1 + x | a) + (1 | a:b) + (1 | a:b:c)"),
   case("pastes_ml", sh("pastes.csv"), "strength ~ 1 + (1 | batch/cask)", methods = "ML"),
   case("penicillin_ml", sh("penicillin.csv"), "diameter ~ 1 + (1 | plate) + (1 | sample)",
        methods = "ML"),
