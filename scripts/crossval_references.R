@@ -146,6 +146,14 @@ d$y <- round(3 + 0.5 * d$x + ranef_of(d$a, 1) + ranef_of(d$a, 0.3) * d$x + ranef
                ranef_of(paste(ab, d$c), 0.5) + rnorm(n, sd = 0.7), 3)
 write_data(d[, c("y", "x", "a", "b", "c")], "nested_big.csv")
 
+# Boundary with the intercept variance at 0 and a random slope (theta_1 = 0: only the slope's
+# variance theta_2^2 + theta_3^2 is identified, so lme4's theta is not unique).
+d <- read.csv(file.path(out, "boundary.csv"))
+set.seed(2)
+u <- rnorm(8)
+d$y3 <- round(1 + 0.5 * d$x + u[as.integer(factor(d$g))] * d$x + rnorm(nrow(d), sd = 0.5), 3)
+write_data(d, "boundary.csv")
+
 # --- cases -----------------------------------------------------------------------------------
 # modes: also the conditional modes with their conditional variances (ranef(condVar = TRUE)) and
 # the fitted values (fitted(), by data row).
@@ -179,6 +187,7 @@ cases <- list(
   case("scaled_big", "sleepstudy_scaled.csv", "Reaction_big ~ Days + (Days | Subject)"),
   case("singular_zero_var", "boundary.csv", "y ~ x + (1 | g)"),
   case("singular_corr", "boundary.csv", "y2 ~ x + (1 + x | g)", ddf = TRUE, modes = TRUE),
+  case("singular_zero_intercept", "boundary.csv", "y3 ~ x + (1 + x | g)", ddf = TRUE),
   case("tiny_two_clusters", "tiny.csv", "y ~ x + (1 | g)", ddf = TRUE),
   case("missing_rows", "unbalanced_na.csv", "y ~ x + (1 + x | g)", modes = TRUE),
   case("crossed_with_interaction", "crossed.csv", "y ~ x + (1 | g) + (1 | h) + (1 | g:h)"),
