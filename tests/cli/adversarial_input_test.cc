@@ -170,6 +170,16 @@ TEST(AdversarialOptions, LevelNanIsAUsageError) {
   EXPECT_FALSE(Contains(r.err, "internal error")) << r.err;
 }
 
+// Was: exit 0 with the hypothesis' right-hand side infinite: estimate null and p = 0.
+TEST(AdversarialOptions, HypothesisNumbersBeyondTheDoubleRangeAreRefused) {
+  const auto r = RunCli({"fit", "--data", kSleep, "--formula", kSleepFormula, "--test",
+                         "Days = 1e400", "--ddf", "satterthwaite"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_TRUE(Contains(r.err, "--test \"Days = 1e400\"") &&
+              Contains(r.err, "a number within the double range"))
+      << r.err;
+}
+
 // Was: --threads 100000 started 100,000 threads (hung past 60 s, exhausted the process limit);
 // --threads -1 and --jobs 0 printed "not in range 0.000000 to 1797693...".
 TEST(AdversarialOptions, ThreadAndJobCountsOutOfRangeAreRefused) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cctype>
+#include <cmath>
 #include <cstdlib>
 
 #include "lmm/error.h"
@@ -105,6 +106,7 @@ class Parser {
     if (!(std::isdigit(static_cast<unsigned char>(*start)) || *start == '.')) return false;
     *value = std::strtod(start, &end);
     if (end == start) return false;
+    if (!std::isfinite(*value)) Fail("a number within the double range");  // "1e400"
     pos_ += static_cast<size_t>(end - start);
     return true;
   }
