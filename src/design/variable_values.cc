@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <map>
 
+#include "io/csv_location.h"
 #include "lmm/error.h"
 
 namespace lmm::design {
@@ -26,8 +27,10 @@ const Column& FindColumn(const DataFrame& data, const std::string& name) {
                                   const std::string& hint) {
   if (column.first_non_number) {
     const CellRef& cell = *column.first_non_number;
-    throw DataError(fmt::format("{}:{}:{}: column '{}' is used as a number, but '{}' is not a number{}",
-                                data.source, cell.line, cell.column, column.name, cell.text, hint));
+    // Quoted for a one-line message: a cell may hold line breaks (quoted) or be megabytes long.
+    throw DataError(fmt::format(
+        "{}:{}:{}: column '{}' is used as a number, but {} is not a number{}", data.source,
+        cell.line, cell.column, column.name, io::QuoteForMessage(cell.text), hint));
   }
   throw DataError(fmt::format("{}: column '{}' is used as a number, but it is not numeric{}",
                               data.source, column.name, hint));

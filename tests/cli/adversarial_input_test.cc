@@ -3,6 +3,7 @@
 // destroyed input or a silently different model. One test per defect found, named after what broke.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 
@@ -238,6 +239,22 @@ TEST(AdversarialInputs, ResponseOnTheRightHandSideIsAFormulaError) {
   EXPECT_TRUE(Contains(r.err, "response 'Reaction' is also a fixed-effect term")) << r.err;
   // The caret is under the second "Reaction" (column 19).
   EXPECT_TRUE(Contains(r.err, "\n" + std::string(20, ' ') + "^")) << r.err;
+}
+
+// Was: the cell was copied raw into the message: a quoted line break split it over two lines, a
+// 10 MB cell made a 10 MB message.
+TEST(AdversarialInputs, NonNumberCellIsQuotedOnOneShortLine) {
+  TempDir dir;
+  for (const std::string& cell : {std::string("\"multi\nline\""), std::string(10000000, 'z')}) {
+    const std::string data =
+        dir.Write("cell.csv", "y,x,g\n1,2,a\n" + cell + ",3,b\n3,1,b\n4,2,a\n5,1,c\n2,2,c\n");
+    const auto r = RunCli({"fit", "--data", data, "--formula", "y ~ x + (1 | g)"});
+    EXPECT_EQ(r.exit_code, 2) << r.err.substr(0, 300);
+    EXPECT_TRUE(Contains(r.err, data + ":3:1: column 'y' is used as a number, but \""))
+        << r.err.substr(0, 300);
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err.substr(0, 300);
+    EXPECT_LT(r.err.size(), 400u);
+  }
 }
 
 // Was: x = 1e200 "Dropped as linearly dependent: x" and a fit without x, exit 0 (its norm
