@@ -58,7 +58,8 @@ cases <- list(
   case("partially_crossed", "crossed.csv", "y ~ x + (1 | g) + (1 | h)", ddf = TRUE),
   case("unbalanced_int", "unbalanced.csv", "y ~ x + (1 | g)", ddf = TRUE),
   case("unbalanced_slope", "unbalanced.csv", "y ~ x + (1 + x | g)"),
-  case("uncorrelated_two", "slopes.csv", "y ~ x1 + x2 + (1 + x1 + x2 || g)", modes = TRUE),
+  case("uncorrelated_two", "slopes.csv", "y ~ x1 + x2 + (1 + x1 + x2 || g)", ddf = TRUE,
+       modes = TRUE),
   case("two_slopes", "slopes.csv", "y ~ x1 + x2 + (1 + x1 + x2 | g)", ddf = TRUE),
   case("machines_factor_slope", sh("machines.csv"), "score ~ Machine + (0 + Machine | Worker)",
        ddf = TRUE, modes = TRUE),
@@ -87,14 +88,16 @@ cases <- list(
   case("transformed_terms", "factors.csv", "y ~ x + I(x^2) + I(sqrt(x)) + factor(x2) + (1 | g)"),
   case("nested_slopes_singular", "nested.csv", "y ~ x + (1 + x | a) + (1 + x | a:b)", ddf = TRUE),
   case("nesting_not_coded", "nested.csv", "y ~ x + (1 | a) + (1 | b) + (1 | c)", ddf = TRUE),
-  case("crossed_split_slope", "crossed.csv", "y ~ x + (1 | g) + (1 | h) + (0 + x | h)"),
+  case("crossed_split_slope", "crossed.csv", "y ~ x + (1 | g) + (1 | h) + (0 + x | h)",
+       ddf = TRUE),
   case("factor3_slope_singular", "factors.csv", "y ~ f1 + x + (1 + f1 | g)", ddf = TRUE),
   case("machines_nested_numeric", sh("machines.csv"), "score ~ Machine + (1 | Worker/Machine)",
        modes = TRUE),
   case("sleepstudy_factor_days", sh("sleepstudy.csv"), "Reaction ~ factor(Days) + (1 | Subject)",
        methods = "REML", ddf = TRUE, anova = TRUE),
   case("orthodont_split", sh("orthodont.csv"),
-       "distance ~ age * Sex + (1 | Subject) + (0 + age | Subject)"),
+       "distance ~ age * Sex + (1 | Subject) + (0 + age | Subject)", ddf = TRUE,
+       anova = TRUE),
   # Formula syntax: functions of columns, ^, -, /, %in%, factor() as a grouping factor, a
   # transformed response, a three-factor interaction as a grouping factor. (lme4 1.1-31 cannot
   # evaluate factor(x2) as a grouping factor, which lmmgpu accepts.)
