@@ -67,6 +67,8 @@ cases <- list(
   case("factor_by_numeric", "factors.csv", "y ~ f1 * x + (1 + x | g)", ddf = TRUE, anova = TRUE),
   case("rank_deficient", "factors.csv", "y ~ x1 + x2 + x3 + (1 | g)"),
   case("offset_fixed", "factors.csv", "y ~ xbig + (1 | g)", equivalent = "y ~ x + (1 | g)"),
+  case("offset50_slope", "factors.csv", "y ~ x50 + (1 + x50 | g)",
+       equivalent = "y ~ x + (1 + x | g)"),
   case("offset_slope", "factors.csv", "y ~ xbig + (1 + xbig | g)",
        equivalent = "y ~ x + (1 + x | g)"),
   case("scaled_small", "sleepstudy_scaled.csv", "Reaction_small ~ Days + (Days | Subject)", modes = TRUE),
@@ -192,26 +194,29 @@ fit_case <- function(cs, method) {
        modes = modes)
 }
 
-# xbig = 1e6 + x, so the model in xbig is the model in x reparametrized: beta_xbig = T beta_x and
-# b_xbig = T b_x with T = [1 -1e6; 0 1] (lme4's random-effect columns here are the first fixed
-# columns). lme4 fitted in xbig loses digits to the offset (its REML criterion is 1e-5 off on
-# offset_fixed; on offset_slope it stops near its start, 20-35 log-likelihood units short), so the
-# reference is the fit in x carried over exactly; lme4's own fit in xbig is kept as lme4_direct_loglik.
+# xbig = 1e6 + x (x50 = 50 + x), so the model in xbig is the model in x reparametrized:
+# beta_xbig = T beta_x and b_xbig = T b_x with T = [1 -1e6; 0 1] (lme4's random-effect columns here
+# are the first fixed columns). lme4 fitted in xbig loses digits to the offset (its REML criterion
+# is 1e-5 off on offset_fixed; on offset_slope it stops short by 3 log-likelihood units), so the
+# reference is the fit in x carried over exactly; lme4's own fit in xbig is kept as
+# lme4_direct_loglik.
 offset_reference <- function(cs, method) {
+  shifted <- if (grepl("x50", cs$formula)) "x50" else "xbig"
+  shift <- if (shifted == "x50") 50 else 1e6
   direct <- fit_case(cs, method)
   ref <- fit_case(modifyList(cs, list(formula = cs$equivalent)), method)
   fit <- best_fit(cs$equivalent, read_case_data(cs$file), method == "REML")
   b <- fixef(fit)
   tr <- diag(length(b))
-  tr[1, names(b) == "x"] <- -1e6
+  tr[1, names(b) == "x"] <- -shift
   vb <- tr %*% as.matrix(vcov(fit)) %*% t(tr)
-  names(b) <- sub("^x$", "xbig", names(b))
+  names(b) <- sub("^x$", shifted, names(b))
   ref$fixed <- lapply(setNames(seq_along(b), names(b)),
                       function(i) list(estimate = sum(tr[i, ] * fixef(fit)), se = sqrt(vb[i, i])))
   s <- VarCorr(fit)$g
   k <- ncol(s)
   sb <- tr[1:k, 1:k, drop = FALSE] %*% s %*% t(tr[1:k, 1:k, drop = FALSE])
-  cn <- sub("^x$", "xbig", colnames(s))
+  cn <- sub("^x$", shifted, colnames(s))
   vc <- lapply(seq_len(k), function(i) list(group = "g", var1 = cn[i], var2 = NULL, vcov = sb[i, i],
                                             sdcor = sqrt(sb[i, i])))
   for (j in seq_len(k)) for (i in seq_len(k)) if (i < j)
@@ -219,7 +224,7 @@ offset_reference <- function(cs, method) {
                                  sdcor = sb[i, j] / sqrt(sb[i, i] * sb[j, j]))
   ref$varcomp <- c(vc, Filter(function(v) v$group == "Residual", ref$varcomp))
   modifyList(ref, list(name = direct$name, formula = cs$formula, theta = NULL,
-                       reference = paste(ref$reference, "fit of", cs$equivalent, "carried over to xbig"),
+                       reference = paste(ref$reference, "fit of", cs$equivalent, "carried over to", shifted),
                        lme4_direct_loglik = direct$loglik))
 }
 

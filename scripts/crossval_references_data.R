@@ -65,6 +65,7 @@ d$x1 <- sample(0:9, n, replace = TRUE)
 d$x2 <- sample(-3:3, n, replace = TRUE)
 d$x3 <- d$x1 - 2 * d$x2
 d$xbig <- 1e6 + d$x
+d$x50 <- 50 + d$x  # as an age in years, uncentred
 write_data(d, "factors.csv")
 
 # Boundary fits: no between-group variance (singular); perfectly correlated intercept and slope.
