@@ -42,10 +42,11 @@ source("scripts/crossval_references_data.R")
 # --- cases -----------------------------------------------------------------------------------
 # modes: also the conditional modes with their conditional variances (ranef(condVar = TRUE)) and
 # the fitted values (fitted(), by data row).
+# collate_c: fit with LC_COLLATE=C, whose factor level order (byte order) is lmmgpu's.
 case <- function(name, file, formula, methods = c("REML", "ML"), ddf = FALSE, anova = FALSE,
-                 equivalent = NULL, modes = FALSE) {
+                 equivalent = NULL, modes = FALSE, collate_c = FALSE) {
   list(name = name, file = file, formula = formula, methods = methods, ddf = ddf, anova = anova,
-       equivalent = equivalent, modes = modes)
+       equivalent = equivalent, modes = modes, collate_c = collate_c)
 }
 sh <- function(f) paste0("shared:", f)  # a data set of ../shared/data
 cases <- list(
@@ -116,6 +117,8 @@ cases <- list(
   case("formula_factor_terms", "factors.csv", "y ~ x + (1 | g) + (0 + f1 | g)", methods = "REML"),
   case("nested_big_three", "nested_big.csv", "y ~ x + (1 | a/b/c)"),
   case("nested_big_slope", "nested_big.csv", "y ~ x + (1 + x | a) + (1 | a:b) + (1 | a:b:c)"),
+  case("level_order_bytes", "fruit.csv", "y ~ fruit * x + (1 | g)", methods = "REML",
+       collate_c = TRUE),
   case("pastes_ml", sh("pastes.csv"), "strength ~ 1 + (1 | batch/cask)", methods = "ML"),
   case("penicillin_ml", sh("penicillin.csv"), "diameter ~ 1 + (1 | plate) + (1 | sample)",
        methods = "ML"),
@@ -131,6 +134,11 @@ read_case_data <- function(file) {
 named_list <- function(x) setNames(as.list(unname(x)), names(x))
 
 fit_case <- function(cs, method) {
+  if (isTRUE(cs$collate_c)) {
+    collate <- Sys.getlocale("LC_COLLATE")
+    Sys.setlocale("LC_COLLATE", "C")
+    on.exit(Sys.setlocale("LC_COLLATE", collate))
+  }
   data <- read_case_data(cs$file)
   fit <- best_fit(cs$formula, data, method == "REML")
   co <- summary(fit)$coefficients

@@ -121,3 +121,10 @@ set.seed(2)
 u <- rnorm(8)
 d$y3 <- round(1 + 0.5 * d$x + u[as.integer(factor(d$g))] * d$x + rnorm(nrow(d), sd = 0.5), 3)
 write_data(d, "boundary.csv")
+
+# Mixed-case labels, whose order differs between byte order (R with LC_COLLATE=C, lmmgpu: Banana,
+# apple, cherry) and a UTF-8 locale's collation (R's default here and on most desktops: apple,
+# Banana, cherry), so that the reference level of the treatment contrasts differs too.
+d <- read.csv(file.path(out, "factors.csv"))
+d$fruit <- c(lo = "apple", mid = "Banana", hi = "cherry")[d$f1]
+write_data(d[, c("y", "fruit", "x", "g")], "fruit.csv")
