@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -35,6 +36,18 @@ struct SavedFit {
   int variance_parameters = 0;
 };
 
+// A count saved by `fit --format json`: a whole number in [1, limit) (a float such as 1e12 would
+// overflow the conversion to an integer).
+int64_t CountField(const json& j, const char* key, double limit, const std::string& path) {
+  const double v = j.at(key).get<double>();
+  if (!(v >= 1 && v < limit) || v != std::floor(v))
+    throw DataError(
+        fmt::format("lrtest: '{}' is not a saved `lmmgpu fit --format json` ({} is {}, "
+                    "not a count)",
+                    path, key, j.at(key).dump()));
+  return static_cast<int64_t>(v);
+}
+
 SavedFit ReadFit(const std::string& path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
@@ -52,11 +65,11 @@ SavedFit ReadFit(const std::string& path) {
   try {
     f.formula = j.at("formula").get<std::string>();
     f.method = j.at("method").get<std::string>();
-    f.nobs = j.at("nobs").get<int64_t>();
+    f.nobs = CountField(j, "nobs", 9007199254740992.0, path);
     f.loglik = j.at("loglik").get<double>();
     f.aic = j.at("aic").get<double>();
     f.bic = j.at("bic").get<double>();
-    f.df = j.at("df_model").get<int>();
+    f.df = static_cast<int>(CountField(j, "df_model", 2147483648.0, path));
     for (const json& fe : j.at("fixed_effects"))
       f.fixed.push_back(fe.at("term").get<std::string>());
     if (j.contains("response_hash") && j["response_hash"].is_string())

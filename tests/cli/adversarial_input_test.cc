@@ -223,6 +223,27 @@ TEST(AdversarialInputs, LrtestOfADirectoryIsAUsageError) {
   EXPECT_TRUE(Contains(r.err, "is a directory")) << r.err;
 }
 
+// Was (UBSan): df_model 1e12 converted to int overflowed; 7.7 was taken as 7.
+TEST(AdversarialInputs, LrtestRefusesCountsThatAreNotWholeNumbers) {
+  TempDir dir;
+  const std::string a = dir.path() + "/a.json";
+  ASSERT_EQ(RunCli({"fit", "--data", kSleep, "--formula", kSleepFormula, "--format", "json",
+                    "--output", a})
+                .exit_code,
+            0);
+  const std::string text = ReadFile(a);
+  const size_t at = text.find("\"df_model\": ");
+  ASSERT_NE(at, std::string::npos);
+  const size_t end = text.find(',', at);
+  for (const char* bad : {"1e12", "7.7", "-4"}) {
+    const std::string b =
+        dir.Write("b.json", text.substr(0, at) + "\"df_model\": " + bad + text.substr(end));
+    const auto r = RunCli({"lrtest", a, b});
+    EXPECT_EQ(r.exit_code, 2) << bad << ": " << r.err;
+    EXPECT_TRUE(Contains(r.err, "df_model is") && Contains(r.err, "not a count")) << r.err;
+  }
+}
+
 // Was: "the manifest is empty".
 TEST(AdversarialInputs, BatchManifestThatIsADirectory) {
   TempDir dir;
