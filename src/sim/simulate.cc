@@ -17,6 +17,10 @@ void Check(const SimulationOptions& o) {
   if (o.rows < 2) throw UsageError("simulate: --rows must be at least 2");
   if (o.clusters < 2 || o.clusters > o.rows)
     throw UsageError("simulate: --clusters must be between 2 and --rows");
+  // Level indices are 32-bit (RandomEffectTerm::level): more levels could never be fitted.
+  constexpr int64_t kMaxLevels = 2147483647;
+  if (o.clusters > kMaxLevels || o.crossed_levels > kMaxLevels)
+    throw UsageError("simulate: --clusters and --crossed must be at most 2147483647 (2^31 - 1)");
   if (o.covariates < 0 || o.random_slopes < 0 || o.random_slopes > o.covariates)
     throw UsageError("simulate: need 0 <= --slopes <= --covariates");
   if (o.crossed_levels < 0 || o.crossed_levels == 1 || o.crossed_levels > o.rows)

@@ -171,6 +171,15 @@ TEST(AdversarialOptions, LevelNanIsAUsageError) {
   EXPECT_FALSE(Contains(r.err, "internal error")) << r.err;
 }
 
+// Was: exit 1 "out of memory" (the simulated effects of 3e12 clusters were allocated).
+TEST(AdversarialOptions, SimulateRefusesMoreLevelsThanAFactorCanHave) {
+  TempDir dir;
+  const auto r = RunCli({"simulate", "--output", dir.path() + "/s.csv", "--rows", "3000000000000",
+                         "--clusters", "3000000000000"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_TRUE(Contains(r.err, "--clusters and --crossed must be at most 2147483647")) << r.err;
+}
+
 // Was: exit 0 with the hypothesis' right-hand side infinite: estimate null and p = 0.
 TEST(AdversarialOptions, HypothesisNumbersBeyondTheDoubleRangeAreRefused) {
   const auto r = RunCli({"fit", "--data", kSleep, "--formula", kSleepFormula, "--test",
