@@ -82,6 +82,11 @@ int FitAndReportResponses(const LoadOptions& load, const std::vector<std::string
     std::filesystem::create_directories(dir, ec);
     if (!std::filesystem::is_directory(dir))
       throw DataError(fmt::format("{}: cannot create the output directory", dir));
+    // The summary would replace the data file (`--data DIR/summary.csv`) after the fits.
+    if (std::filesystem::equivalent(dir + "/summary.csv", load.data_path, ec))
+      throw UsageError(fmt::format("--output-dir {}: {}/summary.csv is the --data file; choose "
+                                   "another directory",
+                                   dir, dir));
   }
   // Each outcome is written (DIR) or formatted (the array or text) as it finishes, in the worker
   // that fitted it, so that formatting overlaps the other fits; FitResponses serializes the calls.

@@ -163,6 +163,19 @@ TEST(AdversarialOutput, BatchResultsThatWouldReplaceItsInputsAreRefused) {
   EXPECT_EQ(ReadFile(manifest), job("data.csv"));
 }
 
+// Was: exit 0 and the data file DIR/summary.csv replaced by the summary of the fits.
+TEST(AdversarialOutput, ResponsesSummaryOverTheDataFileIsRefused) {
+  TempDir dir;
+  const std::string csv =
+      "y1,y2,x,g\n1,2,1,A\n2,3,2,A\n3,3,3,B\n4,1,1,B\n2,3,2,C\n3,5,3,C\n5,3,2,D\n1,3,1,D\n";
+  const std::string data = dir.Write("summary.csv", csv);
+  const auto r = RunCli({"fit", "--data", data, "--formula", "~ x + (1 | g)", "--responses",
+                         "y1,y2", "--output-dir", dir.path()});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_TRUE(Contains(r.err, "summary.csv is the --data file")) << r.err;
+  EXPECT_EQ(ReadFile(data), csv);
+}
+
 // Was: exit 1, "internal error: ... boost::math::quantile ... Probability argument is nan".
 TEST(AdversarialOptions, LevelNanIsAUsageError) {
   const auto r = RunCli({"fit", "--data", kSleep, "--formula", kSleepFormula, "--level", "nan"});
