@@ -167,6 +167,18 @@ VariableValues EvaluateVariable(const Variable& variable, const DataFrame& data,
     if (!want_factor) {
       out.numbers = NumericColumn(data, variable.column, rows, "");
     } else if (column.type == ColumnType::kNumeric) {
+      // Past 2^53 doubles do not hold every whole number: codes such as 64-bit IDs would merge
+      // into one level silently (R's read.csv merges them too).
+      constexpr double kExactIntegers = 9007199254740992.0;
+      for (int64_t r : rows)
+        if (std::abs(column.numbers[r]) >= kExactIntegers)
+          throw DataError(fmt::format(
+              "{}:{}: column '{}' is used as a factor, but its value on this line (read as "
+              "{:.17g}) is beyond 2^53, where doubles cannot tell whole numbers apart: distinct "
+              "codes would merge into one level; give the codes a non-digit (e.g. 'id' before "
+              "each) so that they are read as text",
+              data.source, data.row_line.empty() ? 0 : data.row_line[r], column.name,
+              column.numbers[r]));
       out = NumericFactor(NumericColumn(data, variable.column, rows, ""));
     } else {
       out = CategoricalFactor(column, rows);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 #include "cluster_math.h"
@@ -68,6 +69,13 @@ ChunkDesigner::ChunkDesigner(const StreamSchema& schema) : schema_(schema) {
     cluster_labels_ = g.levels;
   } else {
     for (size_t l = 0; l < g.values.size(); ++l) {
+      // As design::EvaluateVariable: past 2^53 distinct whole-number codes could merge.
+      if (std::abs(g.values[l]) >= 9007199254740992.0)
+        throw DataError(fmt::format(
+            "{}: column '{}' is used as a factor, but its value {:.17g} is beyond 2^53, where "
+            "doubles cannot tell whole numbers apart: distinct codes would merge into one level; "
+            "give the codes a non-digit (e.g. 'id' before each) so that they are read as text",
+            schema.source, g.name, g.values[l]));
       cluster_labels_.push_back(design::FormatNumberLikeR(g.values[l]));
       numeric_cluster_.emplace(g.values[l], static_cast<int64_t>(l));
     }

@@ -351,6 +351,29 @@ TEST(AdversarialInputs, AsManyFixedEffectsAsObservationsSaysBothCounts) {
   }
 }
 
+// Was: exit 0 with 64-bit IDs 9007199254740993 and 9007199254740992 (and two 20-digit IDs) merged
+// into one level each: 5 levels for 7 clusters, as R's read.csv reads them.
+TEST(AdversarialInputs, WholeNumberCodesBeyond2To53AreRefusedAsFactors) {
+  TempDir dir;
+  const std::string data = dir.Write("ids.csv",
+                                     "y,x,g\n1,2,9007199254740993\n2,3,9007199254740992\n"
+                                     "3,1,9007199254740994\n4,5,9007199254740995\n"
+                                     "5,2,12345678901234567891\n3,3,12345678901234567890\n"
+                                     "2,2,17\n3,3,17\n");
+  for (const std::vector<std::string>& extra :
+       {std::vector<std::string>{}, {"--memory-limit", "64M"}}) {
+    std::vector<std::string> args = {"fit", "--data", data, "--formula", "y ~ x + (1 | g)"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const auto r = RunCli(args);
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_TRUE(Contains(r.err, "column 'g' is used as a factor") && Contains(r.err, "beyond 2^53"))
+        << r.err;
+  }
+  const auto located = RunCli({"describe", "--data", data, "--formula", "y ~ factor(g) + (1 | x)"});
+  EXPECT_EQ(located.exit_code, 2) << located.err;
+  EXPECT_TRUE(Contains(located.err, data + ":2: column 'g'")) << located.err;
+}
+
 // Documented behaviour, pinned: a grouping column of numbers is numeric, so "01" and "1" are one
 // level (as R's read.csv reads them); strings are compared byte for byte ("a" and "a " differ).
 TEST(AdversarialInputs, NumericGroupingCodesWithLeadingZerosAreOneLevel) {
