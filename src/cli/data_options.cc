@@ -10,7 +10,7 @@ void AddDataFlags(CLI::App& command, DataFlags& flags) {
                      "lme4 formula, e.g. \"Reaction ~ Days + (Days | Subject)\"")
       ->required();
   command.add_option("--sep", flags.sep,
-                     "field separator: one character, or 'tab' (default ',')");
+                     "field separator: one ASCII character, or 'tab' (default ',')");
   command.add_option("--na", flags.na,
                      "comma-separated missing-value tokens; an empty item means the empty cell "
                      "(default \",NA,NaN,.\")");
@@ -26,11 +26,13 @@ LoadOptions ToLoadOptions(const DataFlags& flags) {
   options.formula = flags.formula;
   if (flags.sep == "tab" || flags.sep == "\\t" || flags.sep == "\t") {
     options.csv.separator = '\t';
-  } else if (flags.sep.size() == 1 && flags.sep != "\"" && flags.sep != "\n" && flags.sep != "\r") {
+  } else if (flags.sep.size() == 1 && static_cast<unsigned char>(flags.sep[0]) < 0x80 &&
+             flags.sep != "\"" && flags.sep != "\n" && flags.sep != "\r") {
     options.csv.separator = flags.sep[0];
   } else {
-    throw UsageError("--sep must be one character (not a quote or line break) or 'tab', got '" +
-                     flags.sep + "'");
+    throw UsageError(
+        "--sep must be one ASCII character (not a quote or line break) or 'tab', got '" +
+        flags.sep + "'");
   }
   options.csv.na_tokens.clear();
   size_t start = 0;

@@ -193,6 +193,13 @@ TEST(AdversarialOptions, SimulateRefusesMoreLevelsThanAFactorCanHave) {
   EXPECT_TRUE(Contains(r.err, "--clusters and --crossed must be at most 2147483647")) << r.err;
 }
 
+// Was: "--sep must be one character ..., got '§'" for what is one character (two bytes).
+TEST(AdversarialOptions, SeparatorMustBeOneAsciiCharacter) {
+  const auto r = RunCli({"describe", "--data", kSleep, "--formula", kSleepFormula, "--sep", "§"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_TRUE(Contains(r.err, "--sep must be one ASCII character")) << r.err;
+}
+
 // Was: exit 0 with the hypothesis' right-hand side infinite: estimate null and p = 0.
 TEST(AdversarialOptions, HypothesisNumbersBeyondTheDoubleRangeAreRefused) {
   const auto r = RunCli({"fit", "--data", kSleep, "--formula", kSleepFormula, "--test",
