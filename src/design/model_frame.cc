@@ -43,10 +43,14 @@ void SelectRows(const Formula& formula, const DataFrame& data, ModelFrame& frame
     if (dropped[k] > 0) frame.rows_dropped.emplace_back("missing " + used[k]->name, dropped[k]);
   frame.rows_read = data.rows;
   frame.rows_used = static_cast<int64_t>(frame.used_rows.size());
-  if (frame.rows_used == 0)
+  if (frame.rows_used == 0) {
+    std::string reasons;  // "missing z: 6", as describe reports the dropped rows
+    for (const auto& [reason, count] : frame.rows_dropped)
+      reasons += fmt::format("{}{}: {}", reasons.empty() ? "" : ", ", reason, count);
     throw DataError(fmt::format("{}: no rows left: every row has a missing value in a column the "
-                                "formula uses",
-                                data.source));
+                                "formula uses ({})",
+                                data.source, reasons));
+  }
 }
 
 // Every sum of squares the engines form must be a finite double; a column past about 1e154 in

@@ -381,6 +381,17 @@ TEST(AdversarialInputs, WholeNumberCodesBeyond2To53AreRefusedAsFactors) {
   EXPECT_TRUE(Contains(located.err, data + ":2: column 'g'")) << located.err;
 }
 
+// Was: "no rows left: every row has a missing value in a column the formula uses", naming none.
+TEST(AdversarialInputs, AllRowsDroppedNamesTheMissingColumns) {
+  TempDir dir;
+  const auto r = RunCli({"describe", "--data",
+                         dir.Write("na.csv", "y,x,g,z\n1,2,a,NA\n2,3,a,\n3,1,b,NA\nNA,5,b,1\n"),
+                         "--formula", "y ~ x + z + (1 | g)"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_TRUE(Contains(r.err, "no rows left") && Contains(r.err, "(missing y: 1, missing z: 3)"))
+      << r.err;
+}
+
 // Documented behaviour, pinned: a grouping column of numbers is numeric, so "01" and "1" are one
 // level (as R's read.csv reads them); strings are compared byte for byte ("a" and "a " differ).
 TEST(AdversarialInputs, NumericGroupingCodesWithLeadingZerosAreOneLevel) {
