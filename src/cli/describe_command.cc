@@ -24,10 +24,10 @@ Runner AddDescribeCommand(CLI::App& app) {
   return [command, flags, format, output]() {
     if (!command->parsed()) return -1;
     CheckOutputPaths({{"--data", flags->data}}, {{"--output", *output}});
-    std::unique_ptr<io::AtomicFile> report = OpenOutput(*output);
+    const OutputFile report(*output);
     const LoadedModel model = LoadModel(ToLoadOptions(*flags));
-    WriteOutput(report, *format == "json" ? io::DescribeJson(model).dump(2) + "\n"
-                                          : io::DescribeText(model));
+    report.Write(*format == "json" ? io::DescribeJson(model).dump(2) + "\n"
+                                   : io::DescribeText(model));
     return 0;
   };
 }

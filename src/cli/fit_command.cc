@@ -67,18 +67,16 @@ int FitStreamedAndReport(const FitFlags& f, const FitOptions& options) {
   stream.csv = load.csv;
   stream.memory_limit = scale::ParseMemoryLimit(f.memory_limit.empty() ? "2G" : f.memory_limit);
   return dist::RunWithCollective([&](scale::Collective& collective) {
-    std::unique_ptr<io::AtomicFile> ranef, report;
-    if (collective.rank() == 0) {
-      ranef = OpenOutput(f.ranef);
-      report = OpenOutput(f.output);
-    }
+    // Checked on rank 0 only, which writes them.
+    const OutputFile ranef(collective.rank() == 0 ? f.ranef : "");
+    const OutputFile report(collective.rank() == 0 ? f.output : "");
     scale::StreamedModel model = scale::BuildStreamedModel(stream, collective);
     const FitResult fit = scale::FitStreamed(model, options);
     const scale::StreamReport& r = model.report;
     std::vector<double> peak = {static_cast<double>(scale::PeakRssBytes())};
     peak = collective.GatherDoubles(peak);
     if (collective.rank() != 0) return 0;
-    if (ranef != nullptr) WriteOutput(ranef, io::RanefCsv(fit));
+    if (ranef.given()) ranef.Write(io::RanefCsv(fit));
     const double peak_max = *std::max_element(peak.begin(), peak.end());
     if (f.format == "json") {
       nlohmann::json j = io::FitJson(fit);
@@ -90,15 +88,14 @@ int FitStreamedAndReport(const FitFlags& f, const FitOptions& options) {
                         {"build_seconds", r.build_seconds},
                         {"peak_rss_bytes_max_rank", peak_max},
                         {"peak_rss_bytes_per_rank", peak}};
-      WriteOutput(report, j.dump(2) + "\n");
+      report.Write(j.dump(2) + "\n");
     } else {
-      WriteOutput(
-          report,
+      report.Write(
           io::FitText(fit) +
-              fmt::format("Streaming build: {} process(es), memory limit {:.0f} MiB, chunks of "
-                          "{:.0f} MiB; scan {:.2f} s, build {:.2f} s; peak RSS {:.0f} MiB\n",
-                          r.processes, r.memory_limit / 1048576.0, r.chunk_bytes / 1048576.0,
-                          r.scan_seconds, r.build_seconds, peak_max / 1048576.0));
+          fmt::format("Streaming build: {} process(es), memory limit {:.0f} MiB, chunks of "
+                      "{:.0f} MiB; scan {:.2f} s, build {:.2f} s; peak RSS {:.0f} MiB\n",
+                      r.processes, r.memory_limit / 1048576.0, r.chunk_bytes / 1048576.0,
+                      r.scan_seconds, r.build_seconds, peak_max / 1048576.0));
     }
     return 0;
   });
@@ -197,15 +194,15 @@ Runner AddFitCommand(CLI::App& app) {
     }
     if (!f->output_dir.empty()) throw UsageError("--output-dir applies with --responses only");
     const LoadOptions load = ToLoadOptions(f->data);
-    std::unique_ptr<io::AtomicFile> ranef = OpenOutput(f->ranef);
-    std::unique_ptr<io::AtomicFile> predict = OpenOutput(f->predict);
-    std::unique_ptr<io::AtomicFile> report = OpenOutput(f->output);
+    const OutputFile ranef(f->ranef);
+    const OutputFile predict(f->predict);
+    const OutputFile report(f->output);
     const LoadedModel model = LoadModel(load);
     SetResiduals(f->residuals, load, options);
     const FitResult fit = Fit(model.frame, options);
-    if (ranef != nullptr) WriteOutput(ranef, io::RanefCsv(fit));
-    if (predict != nullptr) WriteOutput(predict, io::PredictCsv(fit, model.frame));
-    WriteOutput(report, f->format == "json" ? io::FitJson(fit).dump(2) + "\n" : io::FitText(fit));
+    if (ranef.given()) ranef.Write(io::RanefCsv(fit));
+    if (predict.given()) predict.Write(io::PredictCsv(fit, model.frame));
+    report.Write(f->format == "json" ? io::FitJson(fit).dump(2) + "\n" : io::FitText(fit));
     return 0;
   };
 }

@@ -204,8 +204,8 @@ Runner AddLrtestCommand(CLI::App& app) {
     const SavedFit a = ReadFit((*files)[0]);
     const SavedFit b = ReadFit((*files)[1]);
     const LrResult r = Compare(a, b);
-    std::unique_ptr<io::AtomicFile> report = OpenOutput(*output);
-    WriteOutput(report, *format == "json" ? ToJson(r).dump(2) + "\n" : ToText(r));
+    const OutputFile report(*output);
+    report.Write(*format == "json" ? ToJson(r).dump(2) + "\n" : ToText(r));
     return 0;
   };
 }

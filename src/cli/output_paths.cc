@@ -2,10 +2,14 @@
 
 #include <fmt/format.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 
+#include "io/atomic_file.h"
 #include "lmm/error.h"
 
 namespace lmm::cli {
@@ -47,18 +51,29 @@ void CheckOutputPaths(const std::vector<NamedPath>& inputs, const std::vector<Na
   }
 }
 
-std::unique_ptr<io::AtomicFile> OpenOutput(const std::string& path) {
-  if (path.empty()) return nullptr;
-  return std::make_unique<io::AtomicFile>(path);
+OutputFile::OutputFile(std::string path) : path_(std::move(path)) {
+  if (path_.empty()) return;
+  const auto fail = [this](int err) {
+    throw DataError(fmt::format("{}: cannot write: {}", path_, std::strerror(err)));
+  };
+  fs::path target(path_);
+  struct stat st;
+  if (::stat(path_.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) fail(EISDIR);
+    if (!S_ISREG(st.st_mode)) return;  // a pipe, a terminal, /dev/null: written in place
+    std::error_code ec;
+    const fs::path resolved = fs::canonical(target, ec);  // AtomicFile replaces a link's target
+    if (!ec) target = resolved;
+  }
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  if (::access(dir.c_str(), W_OK | X_OK) != 0) fail(errno);
 }
 
-void WriteOutput(std::unique_ptr<io::AtomicFile>& file, const std::string& text) {
-  if (file == nullptr) {
+void OutputFile::Write(const std::string& text) const {
+  if (path_.empty())
     std::cout << text;
-    return;
-  }
-  file->Append(text);
-  file->Commit();
+  else
+    io::WriteFileAtomically(path_, text);
 }
 
 }  // namespace lmm::cli

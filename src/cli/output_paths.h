@@ -1,13 +1,10 @@
-// Output files named on the command line: checked against the inputs and each other, and opened
-// before any work, so that a mistaken or unwritable path fails at once instead of after a long fit
-// or by destroying an input.
+// Output files named on the command line: checked against the inputs and each other, and for
+// writability, before any work, so that a mistaken or unwritable path fails at once instead of
+// after a long fit or by destroying an input.
 #pragma once
 
-#include <memory>
 #include <string>
 #include <vector>
-
-#include "io/atomic_file.h"
 
 namespace lmm::cli {
 
@@ -23,11 +20,20 @@ struct NamedPath {
 // (a terminal, a pipe, /dev/null) may be shared.
 void CheckOutputPaths(const std::vector<NamedPath>& inputs, const std::vector<NamedPath>& outputs);
 
-// Opens `path` for an atomic write (its temporary file is created now: a missing directory or a
-// read-only place throws here); nullptr for an empty path.
-std::unique_ptr<io::AtomicFile> OpenOutput(const std::string& path);
+// An output file named on the command line: checked when constructed (a missing directory, one
+// that cannot be written, or a directory as the path throw lmm::Error(kData) "PATH: cannot write:
+// ..."), so that a mistake fails before the work rather than after a long fit, and written later
+// with io::WriteFileAtomically. No temporary file exists until then: an interrupted fit leaves
+// none.
+class OutputFile {
+ public:
+  OutputFile() = default;  // none: Write() goes to stdout
+  explicit OutputFile(std::string path);
+  bool given() const { return !path_.empty(); }
+  void Write(const std::string& text) const;
 
-// Writes `text` to `file` and commits it, or to stdout when `file` is null.
-void WriteOutput(std::unique_ptr<io::AtomicFile>& file, const std::string& text);
+ private:
+  std::string path_;
+};
 
 }  // namespace lmm::cli
