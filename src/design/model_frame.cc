@@ -135,9 +135,16 @@ void BuildRandom(const Formula& formula, const DataFrame& data, ModelFrame& fram
                                                      frame.used_rows);
     if (z.names.empty())
       throw UsageError(fmt::format("random term '{}' has no columns", term.text));
-    for (Eigen::Index j = 0; j < z.values.cols(); ++j)
-      CheckMagnitude(data, "column '" + z.names[static_cast<size_t>(j)] + "' of " + term.text,
-                     z.values.col(j));
+    for (Eigen::Index j = 0; j < z.values.cols(); ++j) {
+      const std::string what = "column '" + z.names[static_cast<size_t>(j)] + "' of " + term.text;
+      CheckMagnitude(data, what, z.values.col(j));
+      // Its variance would not enter the likelihood: any value fits equally (lme4 aborts R).
+      if (z.values.col(j).isZero(0.0))
+        throw DataError(
+            fmt::format("{}: {} is zero in every row used: its variance cannot be "
+                        "estimated; remove it from the random term",
+                        data.source, what));
+    }
     re.names = std::move(z.names);
     re.z = std::move(z.values);
     design::GroupingFactor g = design::BuildGroupingFactor(term.grouping, data, frame.used_rows);
