@@ -161,6 +161,20 @@ StreamedModel BuildStreamedModel(const StreamOptions& options, Collective& colle
         fmt::format("{}: the response or a fixed-effect column has values too large to "
                     "fit (a sum of squares overflows a double); rescale it",
                     schema.source));
+  // A random-effect column zero in every row: its variance would not enter the likelihood.
+  std::vector<double> z_max(static_cast<size_t>(pieces.block.q), 0.0);
+  for (int j = 0; j < pieces.block.q; ++j)
+    for (int64_t c = 0; c < pieces.block.clusters; ++c)
+      z_max[j] = std::max(z_max[j],
+                          pieces.block.d[kernels::PackedIndex(j, j) * pieces.block.clusters + c]);
+  collective.MaxDouble(z_max);
+  for (int j = 0; j < pieces.block.q; ++j)
+    if (!(z_max[j] > 0))
+      throw DataError(
+          fmt::format("{}: column '{}' of {} is zero in every row used: its variance "
+                      "cannot be estimated; remove it from the random term",
+                      schema.source, designer.z_names()[static_cast<size_t>(j)],
+                      schema.formula.random[0].text));
   if (pieces.n <= static_cast<int64_t>(pieces.kept.size()))
     throw DataError(
         fmt::format("the model has {} observations for {} fixed-effect columns (after "

@@ -332,14 +332,20 @@ TEST(AdversarialInputs, ValuesTooLargeForSumsOfSquaresNameTheColumn) {
 }
 
 // Was: exit 0, "Converged: yes" with the variance of a random slope on an all-zero column reported
-// as 2.79 (its starting value: the likelihood does not depend on it); lme4 aborts R.
+// as 2.79 (its starting value: the likelihood does not depend on it), in memory and streamed; lme4
+// aborts R.
 TEST(AdversarialInputs, RandomEffectColumnThatIsZeroEverywhereIsRefused) {
   TempDir dir;
-  const auto r = RunCli({"fit", "--data",
-                         dir.Write("z.csv", "y,x,g\n1,0,a\n2,0,a\n3,0,b\n4,0,b\n5,0,c\n3,0,c\n"),
-                         "--formula", "y ~ 1 + (0 + x | g)"});
-  EXPECT_EQ(r.exit_code, 2) << r.err;
-  EXPECT_TRUE(Contains(r.err, "column 'x' of (0 + x | g) is zero in every row used")) << r.err;
+  const std::string data =
+      dir.Write("z.csv", "y,x,g\n1,0,a\n2,0,a\n3,0,b\n4,0,b\n5,0,c\n3,0,c\n6,0,a\n2,0,b\n");
+  for (const std::vector<std::string>& extra :
+       {std::vector<std::string>{}, {"--memory-limit", "64M"}}) {
+    std::vector<std::string> args = {"fit", "--data", data, "--formula", "y ~ 1 + (0 + x | g)"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const auto r = RunCli(args);
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_TRUE(Contains(r.err, "column 'x' of (0 + x | g) is zero in every row used")) << r.err;
+  }
 }
 
 // Was: "evaluator: fewer observations than fixed effects" with 8 observations and 8 columns;
