@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 #include "design/variable_values.h"
 #include "lmm/error.h"
 #include "lmm/formula.h"
@@ -55,6 +57,12 @@ PreparedResponse PrepareResponse(const std::string& formula_text, const DataFram
       r.offset = 0;
     }
   }
+  // As BuildModelFrame: the response's sum of squares must be a finite double.
+  if (!std::isfinite(r.y.squaredNorm()))
+    throw DataError(
+        fmt::format("{}: the response '{}' has values too large to fit (|value| up to "
+                    "{:.3g}: its sum of squares overflows a double); rescale it",
+                    data.source, r.label, r.y.cwiseAbs().maxCoeff()));
   if (r.y.maxCoeff() == r.y.minCoeff())
     throw DataError(
         fmt::format("{}: the response '{}' is constant ({}) in the rows used: there is "

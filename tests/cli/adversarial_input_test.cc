@@ -348,6 +348,25 @@ TEST(AdversarialInputs, RandomEffectColumnThatIsZeroEverywhereIsRefused) {
   }
 }
 
+// Was: fit --responses recorded y2 = 1e200 as a numerical failure (exit code 3, "is X of full
+// column rank?").
+TEST(AdversarialInputs, ResponsesTooLargeFailAloneAsDataErrors) {
+  TempDir dir;
+  const std::string out = dir.path() + "/out";
+  const auto r = RunCli(
+      {"fit", "--data",
+       dir.Write("r.csv",
+                 "y1,y2,x,g\n1,2,1,A\n2,3,2,A\n3,1e200,3,B\n4,1,1,B\n2,3,2,C\n3,5,3,C\n5,3,2,D\n"
+                 "1,3,1,D\n"),
+       "--formula", "~ x + (1 | g)", "--responses", "y1,y2", "--output-dir", out});
+  EXPECT_EQ(r.exit_code, 4) << r.err;
+  const std::string error = ReadFile(out + "/y2.error.json");
+  EXPECT_TRUE(Contains(error, "\"exit_code\": 2") &&
+              Contains(error, "the response 'y2' has values too large"))
+      << error;
+  EXPECT_TRUE(std::filesystem::exists(out + "/y1.json"));
+}
+
 // Was: "evaluator: fewer observations than fixed effects" with 8 observations and 8 columns;
 // streamed (--memory-limit): exit 3, "is X of full column rank?".
 TEST(AdversarialInputs, AsManyFixedEffectsAsObservationsSaysBothCounts) {
