@@ -182,6 +182,11 @@ Runner AddFitCommand(CLI::App& app) {
     options.tests = f->tests;
     CheckOutputPaths({{"--data", f->data.data}},
                      {{"--output", f->output}, {"--ranef", f->ranef}, {"--predict", f->predict}});
+    if (!f->output_dir.empty() && f->responses.empty())
+      throw UsageError("--output-dir applies with --responses only");
+    if (!f->output_dir.empty() && !f->output.empty())
+      throw UsageError("--output and --output-dir are alternatives: one JSON array to a file, or "
+                       "one file per response in a directory");
     if (!f->memory_limit.empty() || dist::LaunchedAsManyRanks())
       return FitStreamedAndReport(*f, options);
     if (!f->responses.empty()) {
@@ -192,7 +197,6 @@ Runner AddFitCommand(CLI::App& app) {
                                           {command->count("--format") > 0 ? f->format : "json",
                                            f->output, f->output_dir});
     }
-    if (!f->output_dir.empty()) throw UsageError("--output-dir applies with --responses only");
     const LoadOptions load = ToLoadOptions(f->data);
     const OutputFile ranef(f->ranef);
     const OutputFile predict(f->predict);

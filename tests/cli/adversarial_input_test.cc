@@ -200,6 +200,21 @@ TEST(AdversarialOptions, SeparatorMustBeOneAsciiCharacter) {
   EXPECT_TRUE(Contains(r.err, "--sep must be one ASCII character")) << r.err;
 }
 
+// Was: exit 0 with the option ignored: --output-dir with --memory-limit (no --responses), and
+// --output beside --output-dir with --responses (nothing written to --output).
+TEST(AdversarialOptions, OutputDirCombinationsThatWouldBeIgnoredAreRefused) {
+  TempDir dir;
+  const auto streamed = RunCli({"fit", "--data", kSleep, "--formula", kSleepFormula,
+                                "--memory-limit", "64M", "--output-dir", dir.path() + "/d"});
+  EXPECT_EQ(streamed.exit_code, 2) << streamed.err;
+  EXPECT_TRUE(Contains(streamed.err, "--output-dir applies with --responses only")) << streamed.err;
+  const auto both =
+      RunCli({"fit", "--data", kSleep, "--formula", "~ Days + (1 | Subject)", "--responses",
+              "Reaction", "--output-dir", dir.path() + "/d", "--output", dir.path() + "/a.json"});
+  EXPECT_EQ(both.exit_code, 2) << both.err;
+  EXPECT_TRUE(Contains(both.err, "--output and --output-dir are alternatives")) << both.err;
+}
+
 // Was: exit 0 with the hypothesis' right-hand side infinite: estimate null and p = 0.
 TEST(AdversarialOptions, HypothesisNumbersBeyondTheDoubleRangeAreRefused) {
   const auto r = RunCli({"fit", "--data", kSleep, "--formula", kSleepFormula, "--test",
