@@ -54,10 +54,10 @@ std::string ArrayElementJson(const ResponseOutcome& o) {
   return out;
 }
 
-std::string OutcomeText(const ResponseOutcome& o) {
+std::string OutcomeText(const ResponseOutcome& o, double level) {
   std::string text = fmt::format("=== response {}: {}\n", o.response, o.status);
   if (o.status == "ok")
-    text += io::FitText(*o.fit);
+    text += io::FitText(*o.fit, level);
   else
     text += o.message + "\n";
   return text + "\n";
@@ -93,7 +93,8 @@ int FitAndReportResponses(const LoadOptions& load, const std::vector<std::string
   std::map<std::string, std::string> texts;  // by response
   auto on_done = [&](const ResponseOutcome& o) {
     if (dir.empty()) {
-      texts[o.response] = output.format == "json" ? ArrayElementJson(o) : OutcomeText(o);
+      texts[o.response] =
+          output.format == "json" ? ArrayElementJson(o) : OutcomeText(o, options.level);
       return;
     }
     const std::string stem = dir + "/" + FileStem(o.response);

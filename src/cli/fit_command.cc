@@ -91,7 +91,7 @@ int FitStreamedAndReport(const FitFlags& f, const FitOptions& options) {
       report.Write(j.dump(2) + "\n");
     } else {
       report.Write(
-          io::FitText(fit) +
+          io::FitText(fit, options.level) +
           fmt::format("Streaming build: {} process(es), memory limit {:.0f} MiB, chunks of "
                       "{:.0f} MiB; scan {:.2f} s, build {:.2f} s; peak RSS {:.0f} MiB\n",
                       r.processes, r.memory_limit / 1048576.0, r.chunk_bytes / 1048576.0,
@@ -206,7 +206,8 @@ Runner AddFitCommand(CLI::App& app) {
     const FitResult fit = Fit(model.frame, options);
     if (ranef.given()) ranef.Write(io::RanefCsv(fit));
     if (predict.given()) predict.Write(io::PredictCsv(fit, model.frame));
-    report.Write(f->format == "json" ? io::FitJson(fit).dump(2) + "\n" : io::FitText(fit));
+    report.Write(f->format == "json" ? io::FitJson(fit).dump(2) + "\n"
+                                     : io::FitText(fit, options.level));
     return 0;
   };
 }

@@ -10,7 +10,8 @@
 
 namespace lmm::io {
 
-std::string FitText(const FitResult& fit);
+// `level`: the confidence level of the fit's intervals (FitOptions::level), for the column titles.
+std::string FitText(const FitResult& fit, double level);
 // Keys documented in README.md; NaN values are written as null.
 nlohmann::json FitJson(const FitResult& fit);
 // One row per level and column: group,level,term,estimate,cond_var (the conditional mode and its

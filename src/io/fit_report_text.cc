@@ -61,10 +61,14 @@ void Header(const FitResult& f, std::string& out) {
   if (c.singular) out += "boundary (singular) fit: some variance component is zero or a correlation is +-1\n";
 }
 
-void FixedTable(const FitResult& f, std::string& out) {
+// "[95% Conf." for level 0.95 (Stata's column title).
+std::string ConfTitle(double level) { return fmt::format("[{:g}% Conf.", 100 * level); }
+
+void FixedTable(const FitResult& f, double level, std::string& out) {
   if (f.ddf_method == "none") {
-    out += fmt::format("\nFixed effects:\n  {:<24} {:>12} {:>12} {:>9} {:>9} {:>12} {:>12}\n",
-                       "Term", "Estimate", "Std. Error", "z", "P>|z|", "[95% Conf.", "Interval]");
+    out +=
+        fmt::format("\nFixed effects:\n  {:<24} {:>12} {:>12} {:>9} {:>9} {:>12} {:>12}\n", "Term",
+                    "Estimate", "Std. Error", "z", "P>|z|", ConfTitle(level), "Interval]");
     for (const FixedEffect& fe : f.fixed_effects)
       out += fmt::format("  {:<24} {:>12} {:>12} {:>9} {:>9} {:>12} {:>12}\n", fe.term,
                          G(fe.estimate), G(fe.std_error), G(fe.statistic, 4), P(fe.p_value),
@@ -74,7 +78,7 @@ void FixedTable(const FitResult& f, std::string& out) {
                        f.ddf_information.empty() ? "" : ", " + f.ddf_information + " information",
                        f.se_method == "kenward-roger" ? "; Kenward-Roger adjusted SEs" : "");
     out += fmt::format("  {:<24} {:>12} {:>12} {:>9} {:>9} {:>9} {:>12} {:>12}\n", "Term",
-                       "Estimate", "Std. Error", "df", "t", "P>|t|", "[95% Conf.", "Interval]");
+                       "Estimate", "Std. Error", "df", "t", "P>|t|", ConfTitle(level), "Interval]");
     for (const FixedEffect& fe : f.fixed_effects)
       out += fmt::format("  {:<24} {:>12} {:>12} {:>9} {:>9} {:>9} {:>12} {:>12}\n", fe.term,
                          G(fe.estimate), G(fe.std_error), G(fe.df, 4), G(fe.statistic, 4),
@@ -117,10 +121,10 @@ void ResidualStructureBlock(const FitResult& f, std::string& out) {
   for (const auto& [level, params] : r.by_levels) rows(params, r.by + "=" + level + ": ");
 }
 
-void RandomTable(const FitResult& f, std::string& out) {
-  out += fmt::format("\nRandom effects:\n  {:<16} {:<28} {:>11} {:>10} {:>7} {:>11} {:>11} {:>11}\n",
-                     "Group", "Term", "Variance", "Std.Dev.", "Corr.", "Std. Err.", "[95% Conf.",
-                     "Interval]");
+void RandomTable(const FitResult& f, double level, std::string& out) {
+  out += fmt::format(
+      "\nRandom effects:\n  {:<16} {:<28} {:>11} {:>10} {:>7} {:>11} {:>11} {:>11}\n", "Group",
+      "Term", "Variance", "Std.Dev.", "Corr.", "Std. Err.", ConfTitle(level), "Interval]");
   std::string last_group;
   for (const VarianceComponent& vc : f.random_effects) {
     const std::string group = vc.group == last_group ? "" : vc.group;
@@ -155,12 +159,12 @@ void RandomTable(const FitResult& f, std::string& out) {
 
 }  // namespace
 
-std::string FitText(const FitResult& fit) {
+std::string FitText(const FitResult& fit, double level) {
   std::string out;
   Header(fit, out);
-  FixedTable(fit, out);
+  FixedTable(fit, level, out);
   TestsTable(fit, out);
-  RandomTable(fit, out);
+  RandomTable(fit, level, out);
   return out;
 }
 

@@ -215,6 +215,17 @@ TEST(AdversarialOptions, OutputDirCombinationsThatWouldBeIgnoredAreRefused) {
   EXPECT_TRUE(Contains(both.err, "--output and --output-dir are alternatives")) << both.err;
 }
 
+// Was: the text report titled 90% intervals "[95% Conf." (the title was fixed).
+TEST(AdversarialOptions, TextReportTitlesIntervalsWithTheLevel) {
+  const auto r = RunCli({"fit", "--data", kSleep, "--formula", kSleepFormula, "--level", "90"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(Contains(r.out, "[95% Conf.")) << r.out;
+  // The fixed-effects and the random-effects tables.
+  const size_t first = r.out.find("[90% Conf.");
+  ASSERT_NE(first, std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("[90% Conf.", first + 1), std::string::npos) << r.out;
+}
+
 // Was: exit 0 with the hypothesis' right-hand side infinite: estimate null and p = 0.
 TEST(AdversarialOptions, HypothesisNumbersBeyondTheDoubleRangeAreRefused) {
   const auto r = RunCli({"fit", "--data", kSleep, "--formula", kSleepFormula, "--test",
