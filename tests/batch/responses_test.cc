@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <random>
+#include <regex>
 
 #include "batch/batch_test_util.h"
 
@@ -126,6 +127,12 @@ TEST(FitResponses, SharedDesignEqualsSeparateFitsForCrossedAndUncenteredModels) 
   }
 }
 
+// The text report's fit time ("..., 12 evaluations, 0.004 s") masked: separate runs differ in it.
+std::string WithoutTextTimes(const std::string& text) {
+  static const std::regex kTime("evaluations, [0-9.]+ s");
+  return std::regex_replace(text, kTime, "evaluations, T s");
+}
+
 TEST(FitResponses, TextFormatIsEachFitsReportInTurn) {
   TempDir dir;
   const std::string data = dir.Write("d.csv", ResponsesCsv(false));
@@ -150,7 +157,7 @@ TEST(FitResponses, TextFormatIsEachFitsReportInTurn) {
     }
     expected += "\n";
   }
-  EXPECT_EQ(r.out, expected);
+  EXPECT_EQ(WithoutTextTimes(r.out), WithoutTextTimes(expected));
 }
 
 TEST(FitResponses, GlobPatternsAndFailedResponses) {
