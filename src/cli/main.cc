@@ -15,8 +15,8 @@ constexpr const char* kFooter =
     "Exit codes: 0 success (a fit that did not meet the convergence checks is reported with\n"
     "'Converged: NO' and exit 0); 2 usage or data error (message names the file:line:column or\n"
     "the formula position); 3 numerical failure; 4 batch or --responses: some jobs failed, the\n"
-    "others completed; 1 internal error. Output files (--output, --ranef, --predict) are\n"
-    "written atomically and may not be the --data file or each other.";
+    "others completed; 1 out of memory or internal error. Output files (--output, --ranef,\n"
+    "--predict) are written atomically and may not be the --data file or each other.";
 
 }  // namespace
 
@@ -57,7 +57,8 @@ int main(int argc, char** argv) {
     std::cerr << "lmmgpu: " << e.what() << "\n";
     return e.exit_code();
   } catch (const std::bad_alloc&) {
-    std::cerr << "lmmgpu: out of memory\n";
+    std::cerr << "lmmgpu: out of memory (for data larger than memory, fit one-term models with "
+                 "--memory-limit, which streams the file)\n";
     return 1;
   } catch (const std::exception& e) {
     std::cerr << "lmmgpu: internal error: " << e.what() << "\n";
