@@ -52,6 +52,22 @@ TEST(AliasedColumns, ZeroColumnsAndMoreColumnsThanRowsAreAliased) {
   EXPECT_EQ(design::AliasedColumns(RandomColumns(3, 5, 6)), (std::vector<int>{3, 4}));
 }
 
+TEST(AliasedColumns, WideDesignsDecideAcrossPanels) {
+  // 300 columns (past the Gram shortcut, over several panels of the blocked QR): combinations
+  // within a panel, across panel boundaries and of columns from three panels, a zero column and two
+  // near-dependences on either side of the tolerance (1e-9 aliased, 1e-5 kept).
+  Eigen::MatrixXd x = RandomColumns(1000, 300, 8);
+  const Eigen::MatrixXd noise = RandomColumns(1000, 2, 9);
+  x.col(40) = x.col(3) - 0.5 * x.col(20);
+  x.col(97) = x.col(3) + 2 * x.col(50);
+  x.col(150) = x.col(96) - x.col(120) + x.col(0);
+  x.col(190).setZero();
+  x.col(260) = x.col(100) + x.col(200) + 1e-9 * noise.col(1);
+  x.col(270) = x.col(101) + x.col(201) + 1e-5 * noise.col(1);
+  x.col(299) = x.col(10) + 3 * x.col(200) - x.col(250) + x.col(97);
+  EXPECT_EQ(design::AliasedColumns(x), (std::vector<int>{40, 97, 150, 190, 260, 299}));
+}
+
 TEST(AliasedColumns, InterceptAndAShiftedCovariateAreKept) {
   // x = 2000 + N(0, 1): nearly collinear with the intercept, so not clearly independent from
   // the Gram matrix, yet about 5e-4 of its norm lies outside the intercept's span: kept, as by R.
