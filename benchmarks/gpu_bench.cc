@@ -349,15 +349,7 @@ void RowPassSection(std::vector<int64_t> sizes) {
   }
 }
 
-// A count argument: a whole number in [1, 2^31) (levels and rows per cluster are int32 in the
-// frame), else 0 (a usage error).
-int64_t Count(const char* text) {
-  char* end = nullptr;
-  const long long v = std::strtoll(text, &end, 10);
-  return end != text && *end == '\0' && v >= 1 && v < (int64_t{1} << 31) ? v : 0;
-}
-
-int Run(int argc, char** argv) {
+int Main(int argc, char** argv) {
   std::vector<int64_t> sizes = {10000, 100000, 1000000};
   int rows = 10;
   bool fit = false;
@@ -368,23 +360,23 @@ int Run(int argc, char** argv) {
   for (int i = 1; i < argc && !usage; ++i) {
     const bool has_value = i + 1 < argc;
     if (std::strcmp(argv[i], "--clusters") == 0 && has_value) {
-      sizes.push_back(Count(argv[++i]));
+      sizes.push_back(bench::Count(argv[++i]));
       usage = sizes.back() == 0;
     } else if (std::strcmp(argv[i], "--rows") == 0 && has_value) {
-      rows = static_cast<int>(Count(argv[++i]));
+      rows = static_cast<int>(bench::Count(argv[++i]));
       usage = rows == 0;
     } else if (std::strcmp(argv[i], "--fit") == 0) {
       fit = true;
     } else if (std::strcmp(argv[i], "--users") == 0 && has_value) {
-      usage = (users = Count(argv[++i])) == 0;
+      usage = (users = bench::Count(argv[++i])) == 0;
     } else if (std::strcmp(argv[i], "--items") == 0 && has_value) {
-      usage = (items = Count(argv[++i])) == 0;
+      usage = (items = bench::Count(argv[++i])) == 0;
     } else if (std::strcmp(argv[i], "--ratings") == 0 && has_value) {
-      usage = (ratings = Count(argv[++i])) == 0;
+      usage = (ratings = bench::Count(argv[++i])) == 0;
     } else if (std::strcmp(argv[i], "--skew") == 0) {
       skew = true;
     } else if (std::strcmp(argv[i], "--pass-rows") == 0 && has_value) {
-      pass_rows.push_back(Count(argv[++i]));
+      pass_rows.push_back(bench::Count(argv[++i]));
       usage = pass_rows.back() == 0;
     } else {
       usage = true;
@@ -472,18 +464,6 @@ int Run(int argc, char** argv) {
               2 * ml32m_m * ml32m_m * 8 / 1e9);
   RowPassSection(pass_rows);
   return 0;
-}
-
-// Run, with an exception (a refused model, host memory) reported as one line and exit status 1
-// rather than std::terminate.
-int Main(int argc, char** argv) {
-  try {
-    return Run(argc, argv);
-  } catch (const std::exception& e) {
-    std::fflush(stdout);
-    std::fprintf(stderr, "gpu_bench: failed: %s\n", e.what());
-    return 1;
-  }
 }
 
 }  // namespace

@@ -50,18 +50,11 @@ double RelDiff(double a, double b) {
   return std::abs(a - b) / std::max(std::abs(b), 1e-300);
 }
 
-// A count argument: a whole number in [1, 2^31), else 0 (a usage error).
-int64_t Count(const char* text) {
-  char* end = nullptr;
-  const long long v = std::strtoll(text, &end, 10);
-  return end != text && *end == '\0' && v >= 1 && v < (int64_t{1} << 31) ? v : 0;
-}
-
-int Run(int argc, char** argv) {
+int Main(int argc, char** argv) {
   int64_t rows = 1000000, clusters = 100000;
   int repeats = 3, covariates = 1;
   for (int i = 1; i < argc; i += 2) {
-    const int64_t value = i + 1 < argc ? Count(argv[i + 1]) : 0;
+    const int64_t value = i + 1 < argc ? bench::Count(argv[i + 1]) : 0;
     if (value > 0 && std::strcmp(argv[i], "--rows") == 0) {
       rows = value;
     } else if (value > 0 && std::strcmp(argv[i], "--clusters") == 0) {
@@ -166,18 +159,6 @@ int Run(int argc, char** argv) {
     std::printf("  %-12s df cpu %.10g gpu %.10g\n", cpu_fit.fixed_effects[j].term.c_str(),
                 cpu_fit.fixed_effects[j].df, gpu_fit.fixed_effects[j].df);
   return 0;
-}
-
-// Run, with an exception (a refused shape, a failed fit) reported as one line and exit status 1
-// rather than std::terminate.
-int Main(int argc, char** argv) {
-  try {
-    return Run(argc, argv);
-  } catch (const std::exception& e) {
-    std::fflush(stdout);
-    std::fprintf(stderr, "gpu_ddf_bench: failed: %s\n", e.what());
-    return 1;
-  }
 }
 
 }  // namespace
