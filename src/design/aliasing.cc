@@ -88,11 +88,8 @@ std::vector<int> AliasedColumns(const Eigen::MatrixXd& x, double tolerance) {
     const Eigen::Index kept = rank - rank0;
     if (kept > 0 && j1 < p) {
       // H_0 first: the columns after the panel become H_{kept-1} ... H_0 times themselves.
-      // (The sequence keeps references: its vectors and coefficients are named matrices.)
-      const Eigen::MatrixXd kept_vectors = vectors.leftCols(kept);
-      const Eigen::VectorXd kept_taus = taus.head(kept);
-      const Eigen::HouseholderSequence<Eigen::MatrixXd, Eigen::VectorXd> reflectors(kept_vectors,
-                                                                                    kept_taus);
+      Eigen::HouseholderSequence<Eigen::MatrixXd, Eigen::VectorXd> reflectors(vectors, taus);
+      reflectors.setLength(kept);
       a.bottomRightCorner(n - rank0, p - j1).applyOnTheLeft(reflectors.adjoint());
     }
   }
